@@ -1,0 +1,9 @@
+//! Kubernetes types and the pure rules of the CertificateSigningRequest API.
+//!
+//! Nothing here does IO or async.  The API server and the controllers call these functions; the
+//! tests beside them mirror upstream's `validation_test.go`.
+//!
+//! Start with [`validation`] (what a create or update may do), [`csr`] (parsing and verifying a
+//! PKCS#10 request) and [`field`] (how errors are rendered, exactly as apimachinery does).
+
+pub use k8s_openapi;

@@ -1,0 +1,9 @@
+//! Signet's Kubernetes-compatible API server.
+//!
+//! A request travels `TLS → authenticate → authorize → decode → strategy → validation → admission →
+//! storage → response/watch`.  [`server::router`] assembles the routes; [`registry`] holds the
+//! per-resource strategies and REST handlers; [`error::ApiError`] is the one error that becomes a
+//! Kubernetes `Status` response.
+
+pub mod error;
+pub mod user;
