@@ -6,4 +6,10 @@
 //! Start with [`validation`] (what a create or update may do), [`csr`] (parsing and verifying a
 //! PKCS#10 request) and [`field`] (how errors are rendered, exactly as apimachinery does).
 
+pub mod content;
+pub mod field;
+pub mod goformat;
+pub mod signer;
+pub mod usages;
+
 pub use k8s_openapi;
