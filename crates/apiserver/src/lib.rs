@@ -5,5 +5,8 @@
 //! per-resource strategies and REST handlers; [`error::ApiError`] is the one error that becomes a
 //! Kubernetes `Status` response.
 
+pub mod authn;
 pub mod error;
+pub mod pki;
+pub mod tls;
 pub mod user;
