@@ -6,6 +6,7 @@
 //! Kubernetes `Status` response.
 
 pub mod authn;
+pub mod discovery;
 pub mod error;
 pub mod pki;
 pub mod tls;
