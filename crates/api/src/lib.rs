@@ -6,9 +6,12 @@
 //! Start with [`validation`] (what a create or update may do), [`csr`] (parsing and verifying a
 //! PKCS#10 request) and [`field`] (how errors are rendered, exactly as apimachinery does).
 
+pub mod certificate;
 pub mod content;
+pub mod csr;
 pub mod field;
 pub mod goformat;
+pub mod gopem;
 pub mod signer;
 pub mod usages;
 
