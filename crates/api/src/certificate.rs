@@ -45,8 +45,11 @@ pub fn validate_certificate_pem(data: &[u8]) -> Result<(), String> {
 pub fn parse_certificates(mut der: &[u8]) -> Result<usize, String> {
     let mut count = 0;
     while !der.is_empty() {
-        if !is_one_sequence_prefix(der) {
+        let Some(contents) = sequence_contents(der) else {
             return Err("x509: malformed certificate".to_string());
+        };
+        if sequence_contents(contents).is_none() {
+            return Err("x509: malformed tbs certificate".to_string());
         }
         let (rest, _) = X509Certificate::from_der(der).map_err(|e| go_message(&e))?;
         der = rest;
@@ -55,18 +58,18 @@ pub fn parse_certificates(mut der: &[u8]) -> Result<usize, String> {
     Ok(count)
 }
 
-/// Whether `der` starts with a complete definite-length SEQUENCE (Go's first
+/// The contents of the complete definite-length SEQUENCE `der` starts with, if any (Go's
 /// `ReadASN1Element(SEQUENCE)`).
-fn is_one_sequence_prefix(der: &[u8]) -> bool {
+fn sequence_contents(der: &[u8]) -> Option<&[u8]> {
     let [0x30, first, rest @ ..] = der else {
-        return false;
+        return None;
     };
     let (len, rest) = if first & 0x80 == 0 {
         (usize::from(*first), rest)
     } else {
         let n = usize::from(first & 0x7f);
         if n == 0 || n > 4 || rest.len() < n {
-            return false;
+            return None;
         }
         let (len_bytes, rest) = rest.split_at(n);
         (
@@ -76,14 +79,16 @@ fn is_one_sequence_prefix(der: &[u8]) -> bool {
             rest,
         )
     };
-    rest.len() >= len
+    rest.get(..len)
 }
 
 /// Maps the Rust parser's failure to the nearest message Go's parser gives.
 fn go_message(err: &x509_parser::nom::Err<X509Error>) -> String {
     let e = match err {
         x509_parser::nom::Err::Error(e) | x509_parser::nom::Err::Failure(e) => e,
-        x509_parser::nom::Err::Incomplete(_) => return "x509: malformed certificate".to_string(),
+        x509_parser::nom::Err::Incomplete(_) => {
+            return "x509: malformed tbs certificate".to_string();
+        }
     };
     match e {
         X509Error::InvalidVersion => "x509: malformed version",

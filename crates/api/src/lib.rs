@@ -12,7 +12,9 @@ pub mod csr;
 pub mod field;
 pub mod goformat;
 pub mod gopem;
+pub mod meta;
 pub mod signer;
 pub mod usages;
+pub mod validation;
 
 pub use k8s_openapi;
