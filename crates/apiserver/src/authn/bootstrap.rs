@@ -323,3 +323,7 @@ fn token_secret(secret: Secret) -> TokenSecret {
         data,
     }
 }
+
+#[cfg(test)]
+#[path = "bootstrap_tests.rs"]
+mod tests;

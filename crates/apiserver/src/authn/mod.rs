@@ -162,3 +162,7 @@ pub fn bearer_token(headers: &HeaderMap) -> Option<&[u8]> {
     let token = parts.next()?;
     (scheme.eq_ignore_ascii_case(b"bearer") && !token.is_empty()).then_some(token)
 }
+
+#[cfg(test)]
+#[path = "tests.rs"]
+mod tests;

@@ -77,7 +77,7 @@ fn attribute_string(attr: &AttributeTypeAndValue<'_>) -> Option<String> {
         return Some(s.to_string());
     }
     let value = attr.attr_value();
-    let data = value.data.as_ref();
+    let data = value.data;
     match value.tag() {
         // Go decodes T61String as ISO 8859-1.
         Tag::T61String => Some(data.iter().map(|b| char::from(*b)).collect()),

@@ -93,6 +93,10 @@ fn write_atomic(path: &Path, contents: &str, mode: u32) -> Result<(), PkiError> 
 }
 
 #[cfg(test)]
+#[expect(
+    clippy::unwrap_used,
+    reason = "a test fails loudly on an unexpected error"
+)]
 mod tests {
     use super::*;
 

@@ -200,6 +200,11 @@ pub fn issue_client_cert(
     Ok((issued.cert_pem, issued.key_pem))
 }
 
+/// The first certificate of a PEM text as DER, e.g. for a rustls client's certificate chain.
+pub fn certificate_der(cert_pem: &str) -> Result<CertificateDer<'static>, PkiError> {
+    ca::pem_certificate(cert_pem, Path::new("certificate PEM"))
+}
+
 /// Create or reuse the PKI under `<data_dir>/pki` and `<data_dir>/admin.kubeconfig`.
 pub fn bootstrap(data_dir: &Path, opts: &PkiOptions) -> Result<ServerPki, PkiError> {
     bootstrap_at(data_dir, opts, SystemTime::now())
@@ -359,3 +364,7 @@ fn write_kubeconfig(path: &Path, managed: &kubeconfig::Managed<'_>) -> Result<()
     };
     files::write_private(path, &contents)
 }
+
+#[cfg(test)]
+#[path = "tests.rs"]
+mod tests;
