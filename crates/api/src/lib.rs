@@ -7,12 +7,16 @@
 //! PKCS#10 request) and [`field`] (how errors are rendered, exactly as apimachinery does).
 
 pub mod certificate;
+pub mod clock;
+pub mod conditions;
 pub mod content;
 pub mod csr;
+pub mod duration;
 pub mod field;
 pub mod goformat;
 pub mod gopem;
 pub mod meta;
+pub mod selectors;
 pub mod signer;
 pub mod usages;
 pub mod validation;
