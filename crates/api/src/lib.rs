@@ -5,6 +5,12 @@
 //!
 //! Start with [`validation`] (what a create or update may do), [`csr`] (parsing and verifying a
 //! PKCS#10 request) and [`field`] (how errors are rendered, exactly as apimachinery does).
+//!
+//! The rest: [`meta`] (ObjectMeta rules and `generateName`), [`certificate`]
+//! (`status.certificate` content), [`signer`] and [`usages`] (the CSR vocabulary),
+//! [`selectors`] (label and field selectors), [`duration`] and [`conditions`] (what
+//! `kubectl get csr` prints), [`clock`] (injected time), and the Go-compatibility helpers
+//! [`content`] (name formats), [`gopem`] (PEM scanning) and [`goformat`] (`%q` and JSON quoting).
 
 pub mod certificate;
 pub mod clock;
