@@ -69,20 +69,33 @@ fn details(name: &str, group: &str, kind: &str) -> Value {
 
 impl ApiError {
     fn new(code: u16, reason: &'static str, message: impl Into<String>) -> Self {
-        ApiError { code, reason, message: message.into(), details: None, retry_after: None }
+        ApiError {
+            code,
+            reason,
+            message: message.into(),
+            details: None,
+            retry_after: None,
+        }
     }
 
     /// 404 `<resource>.<group> "<name>" not found`.
     pub fn not_found(gr: GroupResource, name: &str) -> Self {
-        let mut e = Self::new(404, "NotFound", format!("{} \"{name}\" not found", gr.qualified()));
+        let mut e = Self::new(
+            404,
+            "NotFound",
+            format!("{} \"{name}\" not found", gr.qualified()),
+        );
         e.details = Some(details(name, gr.group, gr.resource));
         e
     }
 
     /// 409 `<resource>.<group> "<name>" already exists`.
     pub fn already_exists(gr: GroupResource, name: &str) -> Self {
-        let mut e =
-            Self::new(409, "AlreadyExists", format!("{} \"{name}\" already exists", gr.qualified()));
+        let mut e = Self::new(
+            409,
+            "AlreadyExists",
+            format!("{} \"{name}\" already exists", gr.qualified()),
+        );
         e.details = Some(details(name, gr.group, gr.resource));
         e
     }
@@ -101,7 +114,10 @@ impl ApiError {
         let mut e = Self::new(
             409,
             "Conflict",
-            format!("Operation cannot be fulfilled on {} \"{name}\": {why}", gr.qualified()),
+            format!(
+                "Operation cannot be fulfilled on {} \"{name}\": {why}",
+                gr.qualified()
+            ),
         );
         e.details = Some(details(name, gr.group, gr.resource));
         e
@@ -116,8 +132,16 @@ impl ApiError {
         errors: &str,
         causes: Vec<Cause>,
     ) -> Self {
-        let qualified = if group.is_empty() { kind.to_string() } else { format!("{kind}.{group}") };
-        let mut e = Self::new(422, "Invalid", format!("{qualified} \"{name}\" is invalid: {errors}"));
+        let qualified = if group.is_empty() {
+            kind.to_string()
+        } else {
+            format!("{kind}.{group}")
+        };
+        let mut e = Self::new(
+            422,
+            "Invalid",
+            format!("{qualified} \"{name}\" is invalid: {errors}"),
+        );
         let mut d = details(name, group, kind);
         if !causes.is_empty() {
             d["causes"] = Value::Array(
@@ -133,13 +157,23 @@ impl ApiError {
 
     /// 403 `<resource>.<group> "<name>" is forbidden: <why>` (without the name part when empty).
     pub fn forbidden(gr: GroupResource, name: &str, why: &str) -> Self {
-        let message = if name.is_empty() {
-            format!("{} is forbidden: {why}", gr.qualified())
+        Self::forbidden_for(gr.group, gr.resource, name, why)
+    }
+
+    /// [`ApiError::forbidden`] for a group and resource known only at run time.
+    pub fn forbidden_for(group: &str, resource: &str, name: &str, why: &str) -> Self {
+        let qualified = if group.is_empty() {
+            resource.to_string()
         } else {
-            format!("{} \"{name}\" is forbidden: {why}", gr.qualified())
+            format!("{resource}.{group}")
+        };
+        let message = if name.is_empty() {
+            format!("{qualified} is forbidden: {why}")
+        } else {
+            format!("{qualified} \"{name}\" is forbidden: {why}")
         };
         let mut e = Self::new(403, "Forbidden", message);
-        e.details = Some(details(name, gr.group, gr.resource));
+        e.details = Some(details(name, group, resource));
         e
     }
 
@@ -235,10 +269,13 @@ impl IntoResponse for ApiError {
         let code = StatusCode::from_u16(self.code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = self.to_status().to_string();
         let mut resp = (code, body).into_response();
-        resp.headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        resp.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
         if let Some(secs) = self.retry_after {
-            resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         resp
     }

@@ -6,8 +6,16 @@
 //! Kubernetes `Status` response.
 
 pub mod authn;
+pub mod authz;
 pub mod discovery;
 pub mod error;
+pub mod handlers;
+pub mod health;
+pub mod negotiate;
+pub mod patch;
 pub mod pki;
+pub mod registry;
+pub mod request_info;
+pub mod server;
 pub mod tls;
 pub mod user;

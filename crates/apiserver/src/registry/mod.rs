@@ -1,0 +1,194 @@
+//! The registry: per-resource strategies over one generic store (apiserver's `genericregistry.Store`).
+//!
+//! Objects travel as `serde_json::Value` between the HTTP layer and storage so that one generic
+//! implementation of create / get / list / watch / update / patch / delete serves every resource;
+//! each resource's [`Strategy`] decodes into its typed form (from `k8s-openapi`) to prepare,
+//! validate and print it.  Start with [`Registry`] and the CSR strategy in [`csr`].
+
+pub mod csr;
+mod decode;
+mod delete;
+mod list;
+mod ops;
+pub mod table;
+mod watch;
+
+use std::sync::Arc;
+
+use serde_json::Value;
+use signet_api::clock::Clock;
+use signet_api::field::FieldError;
+use signet_storage::Store;
+
+use crate::error::{ApiError, GroupResource};
+use crate::user::UserInfo;
+
+pub use decode::{FieldValidation, parse_body};
+pub use delete::{DeleteParams, Deleted};
+pub use list::{ListParams, ListResponse};
+pub use ops::{CreateParams, PatchOutcome, UpdateParams};
+pub use watch::{WatchEventOut, WatchParams};
+
+/// The static facts about a served resource.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResourceInfo {
+    pub group: &'static str,
+    pub version: &'static str,
+    pub resource: &'static str,
+    pub kind: &'static str,
+    pub list_kind: &'static str,
+    pub namespaced: bool,
+    /// Subresources with their own update strategy (e.g. `status`, `approval`).
+    pub subresources: &'static [&'static str],
+}
+
+impl ResourceInfo {
+    pub fn group_resource(&self) -> GroupResource {
+        GroupResource::new(self.group, self.resource)
+    }
+
+    /// `group/version`, or just `version` for the core group.
+    pub fn api_version(&self) -> String {
+        if self.group.is_empty() {
+            self.version.to_string()
+        } else {
+            format!("{}/{}", self.group, self.version)
+        }
+    }
+}
+
+/// Which endpoint an update came through.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Endpoint<'a> {
+    Main,
+    Subresource(&'a str),
+}
+
+/// What a request knows about its caller and time, passed to strategies.
+#[derive(Clone, Debug)]
+pub struct RequestContext {
+    pub user: UserInfo,
+    pub now: jiff::Timestamp,
+}
+
+/// One resource's behaviour: how objects are prepared, validated, selected and printed.
+pub trait Strategy: Send + Sync + 'static {
+    fn info(&self) -> &ResourceInfo;
+
+    /// Decode into the typed form and encode back: what survives is what the type knows.  Used to
+    /// reject wrongly typed fields (400) and to find unknown fields (`fieldValidation`).
+    fn round_trip(&self, obj: &Value) -> Result<Value, String>;
+
+    /// Stamp server-owned fields on create (apiserver `PrepareForCreate`).
+    fn prepare_for_create(&self, ctx: &RequestContext, obj: &mut Value);
+
+    /// Validation on create; errors become a 422 `Invalid` Status.
+    fn validate_create(&self, obj: &Value) -> Vec<FieldError>;
+
+    /// Keep what this endpoint may not change (apiserver `PrepareForUpdate`).
+    fn prepare_for_update(
+        &self,
+        ctx: &RequestContext,
+        ep: Endpoint<'_>,
+        new: &mut Value,
+        old: &Value,
+    );
+
+    /// Validation on update through `ep`.
+    fn validate_update(&self, ep: Endpoint<'_>, new: &Value, old: &Value) -> Vec<FieldError>;
+
+    /// The value of a selectable field (`metadata.name`, ...), or an error naming an unsupported
+    /// field label.
+    fn field_value(&self, obj: &Value, field: &str) -> Result<Option<String>, String>;
+
+    /// Table columns (`meta.k8s.io/v1` TableColumnDefinition objects).
+    fn table_columns(&self) -> Vec<Value>;
+
+    /// Table cells of one object, in column order.
+    fn table_cells(&self, obj: &Value, now: jiff::Timestamp) -> Vec<Value>;
+}
+
+/// One served resource: its strategy over the shared store.
+#[derive(Clone)]
+pub struct Registry {
+    pub strategy: Arc<dyn Strategy>,
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Registry {
+    pub fn new(strategy: Arc<dyn Strategy>, store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
+        Registry {
+            strategy,
+            store,
+            clock,
+        }
+    }
+
+    pub fn info(&self) -> &ResourceInfo {
+        self.strategy.info()
+    }
+
+    /// The storage prefix of this resource (ending in `/`), within `namespace` when given.
+    pub fn prefix(&self, namespace: &str) -> String {
+        let info = self.info();
+        let group = if info.group.is_empty() {
+            "core"
+        } else {
+            info.group
+        };
+        if info.namespaced && !namespace.is_empty() {
+            format!("/registry/{group}/{}/{namespace}/", info.resource)
+        } else {
+            format!("/registry/{group}/{}/", info.resource)
+        }
+    }
+
+    /// The storage key of one object.
+    pub fn key(&self, namespace: &str, name: &str) -> String {
+        format!("{}{name}", self.prefix(namespace))
+    }
+
+    pub(crate) fn not_found(&self, name: &str) -> ApiError {
+        ApiError::not_found(self.info().group_resource(), name)
+    }
+}
+
+/// Render validation errors as the 422 `Invalid` Status upstream sends.
+pub fn invalid_error(info: &ResourceInfo, name: &str, errs: &[FieldError]) -> ApiError {
+    let causes = errs
+        .iter()
+        .map(|e| crate::error::Cause {
+            reason: e.reason().to_string(),
+            message: e.body(),
+            field: e.field.clone(),
+        })
+        .collect();
+    ApiError::invalid(
+        info.group,
+        info.kind,
+        name,
+        &signet_api::field::aggregate(errs),
+        causes,
+    )
+}
+
+/// Read `metadata.<field>` as a string.
+pub fn meta_str<'a>(obj: &'a Value, field: &str) -> Option<&'a str> {
+    obj.get("metadata")?.get(field)?.as_str()
+}
+
+/// Set `metadata.<field>`, creating `metadata` if needed.
+pub fn set_meta(obj: &mut Value, field: &str, value: Value) {
+    if !obj.get("metadata").is_some_and(Value::is_object) {
+        obj["metadata"] = Value::Object(Default::default());
+    }
+    obj["metadata"][field] = value;
+}
+
+/// Remove `metadata.<field>`.
+pub fn remove_meta(obj: &mut Value, field: &str) {
+    if let Some(m) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
+        m.remove(field);
+    }
+}

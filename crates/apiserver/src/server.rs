@@ -1,0 +1,142 @@
+//! The router and the request pipeline in front of every handler: body limit, authentication,
+//! request attributes, authorization.  `router(state)` is all a caller (the `signet` binary, or a
+//! test with `tower::ServiceExt::oneshot`) needs.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get};
+use signet_api::clock::Clock;
+use signet_storage::Store;
+
+use crate::authn::Authenticator;
+use crate::authz::{Attributes, Authorizer, forbidden_reason};
+use crate::error::{ApiError, GroupResource};
+use crate::registry::Registry;
+use crate::request_info::RequestInfo;
+use crate::tls::PeerCertificates;
+use crate::user::UserInfo;
+
+/// The largest request body accepted (kube-apiserver's `MaxRequestBodyBytes`, 3 MiB).
+pub const MAX_REQUEST_BODY_BYTES: usize = 3 * 1024 * 1024;
+
+/// Everything the handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    pub registries: Arc<Vec<Registry>>,
+    pub store: Arc<dyn Store>,
+    pub authn: Arc<Authenticator>,
+    pub authz: Arc<dyn Authorizer>,
+    pub clock: Arc<dyn Clock>,
+    /// Flips to `true` when the server shuts down; long watches end on it.
+    pub shutdown: tokio::sync::watch::Receiver<bool>,
+}
+
+impl AppState {
+    /// The registry serving `group/version/resource`.
+    pub fn registry(&self, group: &str, version: &str, resource: &str) -> Option<&Registry> {
+        self.registries.iter().find(|r| {
+            let i = r.info();
+            i.group == group && i.version == version && i.resource == resource
+        })
+    }
+}
+
+/// The authenticated caller and the parsed request attributes, for handlers.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub user: UserInfo,
+    pub info: RequestInfo,
+    /// Why the request was allowed (kept for the governance record).
+    pub authorization_reason: String,
+}
+
+/// Build the full router.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(crate::health::healthz))
+        .route("/livez", get(crate::health::livez))
+        .route("/readyz", get(crate::health::readyz))
+        .merge(crate::discovery::router())
+        .route(
+            "/apis/{group}/{version}/{*rest}",
+            any(crate::handlers::resource),
+        )
+        .route("/api/v1/{*rest}", any(crate::handlers::resource))
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            authenticate_and_authorize,
+        ))
+        .with_state(state)
+}
+
+async fn not_found() -> ApiError {
+    let mut e = ApiError::not_found(GroupResource::new("", ""), "");
+    e.message = "the server could not find the requested resource".into();
+    e.details = Some(serde_json::json!({}));
+    e
+}
+
+/// Health endpoints answer without credentials so that load balancers and probes can use them.
+fn is_health_path(path: &str) -> bool {
+    ["/healthz", "/livez", "/readyz"].contains(&path)
+}
+
+async fn authenticate_and_authorize(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let peer = req
+        .extensions()
+        .get::<PeerCertificates>()
+        .cloned()
+        .unwrap_or(PeerCertificates(None));
+    let path = req.uri().path().to_string();
+    let user = match state.authn.authenticate(&peer, req.headers()) {
+        Ok(u) => u,
+        Err(_) if is_health_path(&path) => UserInfo::anonymous(),
+        Err(_) => return ApiError::unauthorized().into_response(),
+    };
+    let info = RequestInfo::parse(req.method(), &path, req.uri().query());
+    let attrs = Attributes::from_request(&user, &info);
+    let decision = state.authz.authorize(&attrs);
+    if !decision.allowed && !is_health_path(&path) {
+        return forbidden(&attrs, &info, &decision.reason).into_response();
+    }
+    req.extensions_mut().insert(Caller {
+        user,
+        info,
+        authorization_reason: decision.reason,
+    });
+    next.run(req).await
+}
+
+/// The 403 kube-apiserver sends when authorization denies a request.
+fn forbidden(attrs: &Attributes, info: &RequestInfo, reason: &str) -> ApiError {
+    if !info.is_resource_request {
+        return ApiError::forbidden_path(&attrs.user.name, &attrs.verb, &info.path);
+    }
+    ApiError::forbidden_for(
+        &info.api_group,
+        &info.resource,
+        &info.name,
+        &forbidden_reason(attrs, reason),
+    )
+}
+
+/// Read a whole request body, refusing more than [`MAX_REQUEST_BODY_BYTES`].
+pub async fn read_body(body: Body) -> Result<bytes::Bytes, ApiError> {
+    axum::body::to_bytes(body, MAX_REQUEST_BODY_BYTES)
+        .await
+        .map_err(|_| {
+            ApiError::too_large(format!(
+                "Request entity too large: limit is {MAX_REQUEST_BODY_BYTES}"
+            ))
+        })
+}

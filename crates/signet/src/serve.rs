@@ -1,0 +1,149 @@
+//! `signet serve`: zero-configuration start of the API server on the embedded SQLite store.
+//!
+//! First start creates the data directory, the PKI and `admin.kubeconfig`; later starts reuse them.
+//! SIGTERM or SIGINT stops accepting, lets in-flight requests finish, ends watches and closes the
+//! store cleanly.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use signet_api::clock::SystemClock;
+use signet_apiserver::authn::{Authenticator, AuthnConfig};
+use signet_apiserver::authz::MastersOnly;
+use signet_apiserver::pki::{self, PkiOptions};
+use signet_apiserver::registry::{Registry, csr::CsrStrategy};
+use signet_apiserver::server::{AppState, router};
+use signet_apiserver::tls;
+use signet_storage::Store;
+use signet_storage::sqlite::{SqliteOptions, SqliteStore};
+
+/// Options of `signet serve`.
+#[derive(clap::Args, Debug)]
+pub struct ServeArgs {
+    /// Where the store, the PKI and admin.kubeconfig live (created on first start).
+    #[arg(long, default_value = "./signet-data", env = "SIGNET_DATA_DIR")]
+    pub data_dir: PathBuf,
+    /// Address and port to serve HTTPS on.
+    #[arg(long, default_value = "127.0.0.1:6443", env = "SIGNET_LISTEN")]
+    pub listen: SocketAddr,
+    /// Extra IP address or DNS name clients use to reach the server (a serving-certificate SAN);
+    /// repeatable.
+    #[arg(long = "advertise-address", value_name = "ADDR")]
+    pub advertise: Vec<String>,
+    /// Static bearer tokens in kube-apiserver's CSV format: token,user,uid[,"group1,group2"].
+    #[arg(long, value_name = "FILE")]
+    pub token_auth_file: Option<PathBuf>,
+    /// Bootstrap tokens: a YAML file of `bootstrap.kubernetes.io/token` Secrets.
+    #[arg(long, value_name = "FILE")]
+    pub bootstrap_token_file: Option<PathBuf>,
+    /// Serve requests without credentials as `system:anonymous` (off by default: they get 401).
+    #[arg(long)]
+    pub anonymous_auth: bool,
+}
+
+/// Run the server until a termination signal.
+pub fn run(args: ServeArgs) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("failed to start the async runtime")?;
+    runtime.block_on(serve(args))
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    create_private_dir(&args.data_dir)?;
+    let pki = pki::bootstrap(
+        &args.data_dir,
+        &PkiOptions {
+            listen: args.listen,
+            advertise: args.advertise.clone(),
+        },
+    )
+    .context("failed to set up the PKI")?;
+    let store: Arc<dyn Store> = Arc::new(
+        SqliteStore::open(&args.data_dir.join("signet.db"), SqliteOptions::default())
+            .with_context(|| format!("failed to open the store in {}", args.data_dir.display()))?,
+    );
+    let authn = Authenticator::new(AuthnConfig {
+        client_ca: true,
+        token_file: args.token_auth_file.clone(),
+        bootstrap_token_file: args.bootstrap_token_file.clone(),
+        anonymous: args.anonymous_auth,
+    })
+    .context("failed to set up authentication")?;
+    let clock: Arc<dyn signet_api::clock::Clock> = Arc::new(SystemClock);
+    let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
+    let registries = vec![Registry::new(
+        Arc::new(CsrStrategy),
+        store.clone(),
+        clock.clone(),
+    )];
+    let state = AppState {
+        registries: Arc::new(registries),
+        store: store.clone(),
+        authn: Arc::new(authn),
+        authz: Arc::new(MastersOnly),
+        clock,
+        shutdown: shutdown_rx,
+    };
+    let tls_config = tls::server_config_for(&pki).context("failed to configure TLS")?;
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("failed to listen on {}", args.listen))?;
+    let addr = listener
+        .local_addr()
+        .context("failed to read the listening address")?;
+    let kubeconfig = pki.paths().kubeconfig.clone();
+    println!("signet: serving certificates.k8s.io/v1 on https://{addr}");
+    println!("signet: data directory {}", args.data_dir.display());
+    println!(
+        "signet: admin credentials (group system:masters) in {}",
+        kubeconfig.display()
+    );
+    println!("signet: try it:");
+    println!("    export KUBECONFIG={}", kubeconfig.display());
+    println!("    kubectl get csr");
+    tracing::info!(%addr, "serving");
+    let shutdown = async move {
+        wait_for_signal().await;
+        tracing::info!("shutting down: no new connections, finishing in-flight requests");
+        let _ = shutdown_tx.send(true);
+    };
+    tls::serve(listener, tls_config, router(state), shutdown)
+        .await
+        .context("serving failed")?;
+    store.close().await.context("failed to close the store")?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+        }
+        Err(e) => {
+            tracing::warn!("cannot listen for SIGTERM ({e}); stopping on Ctrl-C only");
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
+/// The data directory holds private keys: create it 0700.
+fn create_private_dir(dir: &std::path::Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    if dir.exists() {
+        return Ok(());
+    }
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .with_context(|| format!("failed to create {}", dir.display()))
+}
