@@ -52,7 +52,11 @@ mod tests {
 
     #[test]
     fn authenticated_group_is_added_once() {
-        let u = UserInfo { name: "alice".into(), ..Default::default() }.with_authenticated_group();
+        let u = UserInfo {
+            name: "alice".into(),
+            ..Default::default()
+        }
+        .with_authenticated_group();
         assert_eq!(u.groups, vec![GROUP_AUTHENTICATED]);
         let u = u.with_authenticated_group();
         assert_eq!(u.groups, vec![GROUP_AUTHENTICATED]);
