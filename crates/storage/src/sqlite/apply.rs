@@ -73,13 +73,21 @@ impl Batch {
             let outcome = batch.apply_one(&tx, op).map_err(internal)?;
             batch.outcomes.push(outcome);
         }
-        if batch.revision != revision {
+        if batch.wrote(revision) {
             tx.prepare_cached("UPDATE meta SET revision = ?1 WHERE id = 0")
                 .and_then(|mut stmt| stmt.execute([batch.revision]))
                 .map_err(internal)?;
+            tx.commit().map_err(internal)?;
+        } else {
+            // Every request failed its precondition: there is nothing to make durable.
+            tx.rollback().map_err(internal)?;
         }
-        tx.commit().map_err(internal)?;
         Ok(batch)
+    }
+
+    /// Whether the batch wrote anything on top of `revision`.
+    pub fn wrote(&self, revision: Revision) -> bool {
+        self.revision != revision
     }
 
     fn apply_one(

@@ -156,9 +156,11 @@ impl Writer {
             .fetch_add(ops.len() as u64, Ordering::Relaxed);
         match Batch::apply(&mut self.conn, self.meta.revision, ops) {
             Ok(batch) => {
-                self.meta.revision = batch.revision;
-                self.shared.revision.store(batch.revision, Ordering::SeqCst);
-                self.shared.commits.fetch_add(1, Ordering::Relaxed);
+                if batch.wrote(self.meta.revision) {
+                    self.meta.revision = batch.revision;
+                    self.shared.revision.store(batch.revision, Ordering::SeqCst);
+                    self.shared.commits.fetch_add(1, Ordering::Relaxed);
+                }
                 if !batch.events.is_empty() {
                     let _ = self.notices.send(Notice::Committed(Arc::new(batch.events)));
                 }
