@@ -54,6 +54,8 @@ pub struct CertificateAuthority {
     cert_pem: String,
     cert_der: CertificateDer<'static>,
     issuer: Issuer<'static, KeyPair>,
+    /// End of the CA's validity: nothing it issues may outlive it.
+    not_after: SystemTime,
 }
 
 impl fmt::Debug for CertificateAuthority {
@@ -77,13 +79,14 @@ impl CertificateAuthority {
             KeyUsagePurpose::KeyCertSign,
             KeyUsagePurpose::CrlSign,
         ];
-        set_validity(&mut params, now, CA_LIFETIME);
+        let not_after = set_validity(&mut params, now, CA_LIFETIME, None);
         let cert = params.self_signed(&key)?;
         let key_pem = key.serialize_pem();
         let ca = CertificateAuthority {
             cert_pem: cert.pem(),
             cert_der: cert.der().clone(),
             issuer: Issuer::new(params, key),
+            not_after,
         };
         Ok((ca, key_pem))
     }
@@ -112,11 +115,14 @@ impl CertificateAuthority {
         if !cert.is_ca() {
             return Err(PkiError::invalid(cert_path, "not a CA certificate"));
         }
+        let end = cert.validity().not_after.timestamp();
+        let not_after = UNIX_EPOCH + Duration::from_secs(u64::try_from(end).unwrap_or(0));
         let issuer = Issuer::from_ca_cert_der(&cert_der, key)?;
         Ok(CertificateAuthority {
             cert_pem: cert_pem.to_string(),
             cert_der,
             issuer,
+            not_after,
         })
     }
 
@@ -185,7 +191,7 @@ impl CertificateAuthority {
         let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)?;
         params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
         params.use_authority_key_identifier_extension = true;
-        set_validity(&mut params, now, lifetime);
+        set_validity(&mut params, now, lifetime, Some(self.not_after));
         let cert = params.signed_by(&key, &self.issuer)?;
         Ok(IssuedCert {
             cert_pem: cert.pem(),
@@ -312,9 +318,20 @@ fn name(cn: &str, orgs: &[&str]) -> Result<DistinguishedName, PkiError> {
     Ok(dn)
 }
 
-fn set_validity(params: &mut CertificateParams, now: SystemTime, lifetime: Duration) {
+/// Valid from a little before `now` for `lifetime`, but never past `cap`; returns the end.
+fn set_validity(
+    params: &mut CertificateParams,
+    now: SystemTime,
+    lifetime: Duration,
+    cap: Option<SystemTime>,
+) -> SystemTime {
+    let mut not_after = now.checked_add(lifetime).unwrap_or(now);
+    if let Some(cap) = cap {
+        not_after = not_after.min(cap);
+    }
     params.not_before = now.checked_sub(BACKDATE).unwrap_or(now).into();
-    params.not_after = now.checked_add(lifetime).unwrap_or(now).into();
+    params.not_after = not_after.into();
+    not_after
 }
 
 fn unix_seconds(t: SystemTime) -> i64 {

@@ -279,27 +279,33 @@ fn requested_sans(opts: &PkiOptions) -> Result<BTreeSet<SubjectAltName>, PkiErro
 /// The CA is created once and then only ever reused: re-creating it would orphan every
 /// certificate it signed.
 fn load_or_create_ca(paths: &PkiPaths, now: SystemTime) -> Result<CertificateAuthority, PkiError> {
-    match present_pair(&paths.ca_cert, &paths.ca_key)? {
-        Some(()) => {
-            let key_pem = files::read_private(&paths.ca_key)?;
-            let cert_pem = files::read_public(&paths.ca_cert)?;
-            CertificateAuthority::from_pem(&cert_pem, &key_pem, &paths.ca_cert, &paths.ca_key)
-        }
-        None => {
-            let (ca, key_pem) = CertificateAuthority::generate(now)?;
-            files::write_private(&paths.ca_key, &key_pem)?;
-            files::write_public(&paths.ca_cert, ca.cert_pem())?;
-            tracing::info!(cert = %paths.ca_cert.display(), "created the cluster CA");
-            Ok(ca)
-        }
+    if !pair_exists(&paths.ca_cert, &paths.ca_key)? {
+        let (ca, key_pem) = CertificateAuthority::generate(now)?;
+        files::write_private(&paths.ca_key, &key_pem)?;
+        files::write_public(&paths.ca_cert, ca.cert_pem())?;
+        tracing::info!(cert = %paths.ca_cert.display(), "created the cluster CA");
+        return Ok(ca);
     }
+    let key_pem = files::read_private(&paths.ca_key)?;
+    let cert_pem = files::read_public(&paths.ca_cert)?;
+    let ca = CertificateAuthority::from_pem(&cert_pem, &key_pem, &paths.ca_cert, &paths.ca_key)?;
+    let left = ca::parse(ca.cert_der(), &paths.ca_cert).map(|c| ca::seconds_left(&c, now))?;
+    if left < i64::try_from(LEAF_LIFETIME.as_secs()).unwrap_or(i64::MAX) {
+        // Replacing the CA is a decision for the operator (every client trusts it); say so early.
+        tracing::warn!(
+            cert = %paths.ca_cert.display(),
+            days_left = left / 86_400,
+            "the cluster CA expires within a year; certificates it issues end with it"
+        );
+    }
+    Ok(ca)
 }
 
-/// `Some` when both files exist, `None` when neither does, an error when only one does.
-fn present_pair(cert: &Path, key: &Path) -> Result<Option<()>, PkiError> {
+/// Whether both files exist (false when neither does; an error when only one does).
+fn pair_exists(cert: &Path, key: &Path) -> Result<bool, PkiError> {
     match (files::exists(cert)?, files::exists(key)?) {
-        (true, true) => Ok(Some(())),
-        (false, false) => Ok(None),
+        (true, true) => Ok(true),
+        (false, false) => Ok(false),
         (true, false) => Err(PkiError::Incomplete {
             found: cert.into(),
             missing: key.into(),
@@ -320,7 +326,7 @@ fn ensure_leaf(
     fits: impl Fn(&x509_parser::certificate::X509Certificate<'_>) -> bool,
     issue: impl Fn(&CertificateAuthority) -> Result<IssuedCert, PkiError>,
 ) -> Result<IssuedCert, PkiError> {
-    if present_pair(cert_path, key_path)?.is_some() {
+    if pair_exists(cert_path, key_path)? {
         let key_pem = files::read_private(key_path)?;
         let cert_pem = files::read_public(cert_path)?;
         let der = ca::pem_certificate(&cert_pem, cert_path)?;

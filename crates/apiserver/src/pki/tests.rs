@@ -391,3 +391,40 @@ fn debug_output_never_contains_key_material() {
     }
     assert!(format!("{issued:?}").contains("[redacted]"));
 }
+
+#[test]
+fn nothing_issued_outlives_the_ca() {
+    let (ca, _) = CertificateAuthority::generate(t0()).unwrap();
+    let late = t0() + Duration::from_secs(3600 * DAY);
+    let issued = ca
+        .issue_client_cert_at("alice", &[], late, LEAF_LIFETIME)
+        .unwrap();
+    let der = certificate_der(&issued.cert_pem).unwrap();
+    let leaf = ca::parse(&der, Path::new("alice")).unwrap();
+    let ca_cert = ca::parse(ca.cert_der(), Path::new("ca")).unwrap();
+    assert_eq!(
+        leaf.validity().not_after.timestamp(),
+        ca_cert.validity().not_after.timestamp()
+    );
+    assert_eq!(
+        ca_cert.validity().not_after.timestamp(),
+        1_900_000_000 + 3650 * 86_400
+    );
+}
+
+#[test]
+fn a_ca_key_that_does_not_match_the_certificate_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = opts("127.0.0.1:6443", &[]);
+    let p = bootstrap_at(tmp.path(), &o, t0()).unwrap().paths().clone();
+    fs::write(&p.ca_key, read(&p.admin_key)).unwrap();
+    let err = bootstrap_at(tmp.path(), &o, t0()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}: this key does not belong to the certificate {}",
+            p.ca_key.display(),
+            p.ca_cert.display()
+        )
+    );
+}
