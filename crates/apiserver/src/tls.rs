@@ -124,6 +124,9 @@ pub fn server_config_for(pki: &ServerPki) -> Result<Arc<ServerConfig>, TlsError>
 
 /// Serve `app` over TLS on `listener` until `shutdown` completes, with [`ServeOptions::default`].
 /// See the module documentation for how long-running requests must take part in shutdown.
+///
+/// Failed accepts (e.g. out of file descriptors) and failed handshakes are logged, not returned:
+/// this returns once shutdown has completed.
 pub async fn serve(
     listener: TcpListener,
     config: Arc<ServerConfig>,
