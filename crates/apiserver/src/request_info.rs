@@ -32,6 +32,27 @@ fn is_watch(query: Option<&str>) -> bool {
     })
 }
 
+/// `X` when the `fieldSelector` query parameter requires `metadata.name=X` (or `==`) and X is a
+/// valid path segment.
+fn name_from_field_selector(query: Option<&str>) -> Option<String> {
+    let selector = form_urlencoded::parse(query?.as_bytes())
+        .find(|(k, _)| k == "fieldSelector")
+        .map(|(_, v)| v.into_owned())?;
+    selector.split(',').find_map(|req| {
+        let (field, value) = req.split_once("==").or_else(|| req.split_once('='))?;
+        if field.trim() != "metadata.name" || field.ends_with('!') {
+            return None;
+        }
+        let value = value.trim();
+        let valid = !value.is_empty()
+            && value != "."
+            && value != ".."
+            && !value.contains('/')
+            && !value.contains('%');
+        valid.then(|| value.to_string())
+    })
+}
+
 impl RequestInfo {
     /// Parse `method` + `path` (+ query) the way kube-apiserver does.  Paths under `/api/v1` and
     /// `/apis/<group>/<version>` are resource requests; everything else is a non-resource request.
@@ -116,6 +137,13 @@ impl RequestInfo {
             verb = "watch";
         }
         info.verb = verb.to_string();
+        // A list or watch selecting one object by name is authorized as that name, so that
+        // resourceNames rules work for `kubectl get csr NAME -w` and client-go's WaitForCertificate.
+        if (verb == "list" || verb == "watch") && info.name.is_empty() {
+            if let Some(name) = name_from_field_selector(query) {
+                info.name = name;
+            }
+        }
         info
     }
 }
@@ -154,6 +182,29 @@ mod tests {
             parse(Method::PATCH, &format!("{base}/x/status"), None).verb,
             "patch"
         );
+    }
+
+    #[test]
+    fn single_object_list_is_authorized_by_name() {
+        let base = "/apis/certificates.k8s.io/v1/certificatesigningrequests";
+        let i = parse(
+            Method::GET,
+            base,
+            Some("fieldSelector=metadata.name%3Dcsr-1&watch=true"),
+        );
+        assert_eq!((i.verb.as_str(), i.name.as_str()), ("watch", "csr-1"));
+        let i = parse(
+            Method::GET,
+            base,
+            Some("fieldSelector=metadata.name%21%3Dcsr-1"),
+        );
+        assert_eq!(i.name, "");
+        let i = parse(
+            Method::GET,
+            base,
+            Some("fieldSelector=spec.signerName%3Da.io%2Fb"),
+        );
+        assert_eq!(i.name, "");
     }
 
     #[test]

@@ -103,6 +103,8 @@ async fn authenticate_and_authorize(
         Err(_) if is_health_path(&path) => UserInfo::anonymous(),
         Err(_) => return ApiError::unauthorized().into_response(),
     };
+    // Credentials stop here: nothing downstream (handlers, logs, audit) sees the bearer token.
+    req.headers_mut().remove(http::header::AUTHORIZATION);
     let info = RequestInfo::parse(req.method(), &path, req.uri().query());
     let attrs = Attributes::from_request(&user, &info);
     let decision = state.authz.authorize(&attrs);

@@ -58,7 +58,10 @@ impl Registry {
         check_type(info, &mut obj)?;
         let (mut obj, unknown) = decode_typed(self.strategy.as_ref(), &obj)?;
         let warnings = enforce_field_validation(params.field_validation, &unknown)?;
-        if info.namespaced && !namespace.is_empty() {
+        if !info.namespaced {
+            // Upstream clears the namespace of a cluster-scoped object before validation.
+            remove_meta(&mut obj, "namespace");
+        } else if !namespace.is_empty() {
             if let Some(ns) =
                 meta_str(&obj, "namespace").filter(|ns| !ns.is_empty() && *ns != namespace)
             {
@@ -266,6 +269,9 @@ impl Registry {
                 }
             }
             let mut new = build(&current)?;
+            if !info.namespaced {
+                remove_meta(&mut new, "namespace");
+            }
             keep_system_fields(&mut new, &current);
             self.strategy
                 .prepare_for_update(ctx, ep, &mut new, &current);
