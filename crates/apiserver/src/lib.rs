@@ -14,6 +14,7 @@ pub mod health;
 pub mod negotiate;
 pub mod patch;
 pub mod pki;
+pub mod protobuf;
 pub mod registry;
 pub mod request_info;
 pub mod server;
