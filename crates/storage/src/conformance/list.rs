@@ -157,6 +157,18 @@ pub async fn list_pages_with_limit_and_remaining<B: Backend>(backend: &B) {
         "start_after before the prefix starts at the prefix"
     );
     assert_eq!(before.remaining, 9);
+
+    // The same page asked again at the latest revision after more writes shows them.
+    store.delete("/p/05", None).await.expect("delete /p/05");
+    store.create("/p/10", vec![10]).await.expect("create /p/10");
+    let again = list(&store, page("/p/", 4, Some("/p/03"), None)).await;
+    assert_eq!(keys(&again), ["/p/04", "/p/06", "/p/07", "/p/08"]);
+    assert_eq!(
+        (again.revision, again.more, again.remaining),
+        (revision(&store).await, true, 2)
+    );
+    let old = list(&store, page("/p/", 4, Some("/p/03"), Some(now))).await;
+    assert_eq!((keys(&old), old.remaining), (keys(&second), 2));
     close(&store).await;
 }
 

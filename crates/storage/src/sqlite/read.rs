@@ -8,12 +8,14 @@
 //! never to the number of versions stored.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use tokio::sync::Semaphore;
 
 use super::range::KeyRange;
+use super::remaining::RemainingCache;
 use super::schema::{Meta, internal, read_meta};
 use crate::{EventKind, KeyValue, ListOptions, ListResult, Revision, StorageError, WatchEvent};
 
@@ -21,7 +23,8 @@ use crate::{EventKind, KeyValue, ListOptions, ListResult, Revision, StorageError
 pub(super) struct ReadPool {
     conns: Mutex<Vec<Connection>>,
     permits: Semaphore,
-    size: u32,
+    /// Connections still in the pool (lent out or not).
+    size: AtomicU32,
 }
 
 impl ReadPool {
@@ -30,7 +33,7 @@ impl ReadPool {
         Self {
             permits: Semaphore::new(conns.len()),
             conns: Mutex::new(conns),
-            size,
+            size: AtomicU32::new(size),
         }
     }
 
@@ -60,6 +63,7 @@ impl ReadPool {
                 // The connection went down with the task: shrink the pool instead of handing out
                 // a permit that has no connection behind it.
                 permit.forget();
+                self.size.fetch_sub(1, Ordering::SeqCst);
                 Err(StorageError::Internal(format!("read task failed: {err}")))
             }
         }
@@ -68,7 +72,8 @@ impl ReadPool {
     /// Waits for the reads in flight, then closes every connection; later reads fail with
     /// [`StorageError::Closed`].
     pub async fn close(&self) {
-        if let Ok(all) = self.permits.acquire_many(self.size).await {
+        let size = self.size.load(Ordering::SeqCst);
+        if let Ok(all) = self.permits.acquire_many(size).await {
             all.forget();
         }
         self.permits.close();
@@ -119,7 +124,11 @@ struct Changed {
 }
 
 /// One page of keys at one revision.
-pub(super) fn list(conn: &mut Connection, opts: &ListOptions) -> Result<ListResult, StorageError> {
+pub(super) fn list(
+    conn: &mut Connection,
+    opts: &ListOptions,
+    counts: &RemainingCache,
+) -> Result<ListResult, StorageError> {
     let tx = read_txn(conn)?;
     let meta = read_meta(&tx)?;
     let at = readable_revision(opts.revision, meta)?;
@@ -133,8 +142,39 @@ pub(super) fn list(conn: &mut Connection, opts: &ListOptions) -> Result<ListResu
         BTreeMap::new()
     };
     let limit = opts.limit.filter(|&n| n > 0).unwrap_or(usize::MAX);
+    let items = page(&tx, &range, &changed, limit)?;
+    let remaining = match items.last() {
+        Some(last) if items.len() == limit => {
+            // The page before this one may have counted already: subtract instead of recounting.
+            let known = opts.start_after.as_deref().and_then(|after| {
+                let before = counts.get(&opts.prefix, at, after)?;
+                before.checked_sub(items.len() as u64)
+            });
+            let remaining = match known {
+                Some(remaining) => remaining,
+                None => count_after(&tx, &range.after(&last.key), &changed)?,
+            };
+            counts.put(&opts.prefix, at, &last.key, remaining);
+            remaining
+        }
+        _ => 0,
+    };
+    Ok(ListResult {
+        items,
+        revision: at,
+        more: remaining > 0,
+        remaining,
+    })
+}
 
-    let mut items = Vec::new();
+/// The first `limit` keys of `range` at the list revision: the rows of `current` untouched since
+/// then, merged in key order with the earlier state of the keys touched since (`changed`).
+fn page(
+    tx: &Transaction<'_>,
+    range: &KeyRange,
+    changed: &BTreeMap<Vec<u8>, Changed>,
+    limit: usize,
+) -> Result<Vec<KeyValue>, StorageError> {
     let mut stmt = tx
         .prepare_cached(
             "SELECT c.key, h.value, c.create_revision, c.mod_revision
@@ -142,13 +182,13 @@ pub(super) fn list(conn: &mut Connection, opts: &ListOptions) -> Result<ListResu
              WHERE c.key >= ?1 AND c.key < ?2 ORDER BY c.key",
         )
         .map_err(internal)?;
+    // Rows are stepped one at a time, so only the page (plus one row) is read.
     let mut rows = stmt
         .query(params![range.start, range.end])
         .map_err(internal)?;
-    // Merge two sorted streams: current rows untouched since `at`, and the state at `at` of the
-    // keys touched since.
     let mut older = changed.values().filter_map(|c| c.then.as_ref()).peekable();
-    let mut next_current = next_unchanged(&mut rows, &changed)?;
+    let mut next_current = next_unchanged(&mut rows, changed)?;
+    let mut items = Vec::new();
     while items.len() < limit {
         let take_current = match (&next_current, older.peek()) {
             (Some(cur), Some(old)) => cur.key < old.key,
@@ -158,24 +198,12 @@ pub(super) fn list(conn: &mut Connection, opts: &ListOptions) -> Result<ListResu
         };
         if take_current {
             items.extend(next_current.take());
-            next_current = next_unchanged(&mut rows, &changed)?;
+            next_current = next_unchanged(&mut rows, changed)?;
         } else {
             items.extend(older.next().cloned());
         }
     }
-    drop(rows);
-    drop(stmt);
-
-    let remaining = match items.last() {
-        Some(last) if items.len() == limit => count_after(&tx, &range.after(&last.key), &changed)?,
-        _ => 0,
-    };
-    Ok(ListResult {
-        items,
-        revision: at,
-        more: remaining > 0,
-        remaining,
-    })
+    Ok(items)
 }
 
 /// Checks that the snapshot can answer for `requested` (the latest when `None`).
@@ -223,7 +251,10 @@ fn changed_since(
 ) -> Result<BTreeMap<Vec<u8>, Changed>, StorageError> {
     let mut keys_stmt = tx
         .prepare_cached(
-            "SELECT DISTINCT key FROM history WHERE revision > ?1 AND key >= ?2 AND key < ?3",
+            // The revision index bounds the scan by the writes since `at` (at most the retained
+            // window); the planner would otherwise walk every version under the prefix.
+            "SELECT DISTINCT key FROM history INDEXED BY history_by_revision
+             WHERE revision > ?1 AND key >= ?2 AND key < ?3",
         )
         .map_err(internal)?;
     let keys = keys_stmt
@@ -325,7 +356,8 @@ pub(super) fn replay(
         .prepare_cached(
             "SELECT h.revision, h.key, h.value, h.deleted, h.create_revision,
                     p.value, p.create_revision, p.revision
-             FROM history h LEFT JOIN history p ON p.id = h.prev_id
+             FROM history h INDEXED BY history_by_revision
+             LEFT JOIN history p ON p.id = h.prev_id
              WHERE h.revision > ?1 AND h.revision <= ?2 AND h.key >= ?3 AND h.key < ?4
              ORDER BY h.revision, h.id",
         )

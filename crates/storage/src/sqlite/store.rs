@@ -10,6 +10,7 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 
 use super::apply::{Outcome, WriteOp};
 use super::read::{self, ReadPool};
+use super::remaining::RemainingCache;
 use super::schema::{self, DbLock};
 use super::watch;
 use super::writer::{Notice, Request, Writer};
@@ -80,6 +81,7 @@ pub struct SqliteStore {
     path: PathBuf,
     requests: mpsc::Sender<Request>,
     readers: Arc<ReadPool>,
+    counts: Arc<RemainingCache>,
     notices: broadcast::Sender<Notice>,
     shared: Arc<Shared>,
     writer: Mutex<Option<JoinHandle<()>>>,
@@ -123,6 +125,7 @@ impl SqliteStore {
             path: path.to_path_buf(),
             requests,
             readers: Arc::new(ReadPool::new(readers)),
+            counts: Arc::default(),
             notices,
             shared,
             writer: Mutex::new(Some(handle)),
@@ -202,7 +205,9 @@ impl Store for SqliteStore {
     }
 
     async fn list(&self, opts: ListOptions) -> Result<ListResult, StorageError> {
-        self.read(move |conn| read::list(conn, &opts)).await
+        let counts = Arc::clone(&self.counts);
+        self.read(move |conn| read::list(conn, &opts, &counts))
+            .await
     }
 
     async fn create(&self, key: &str, value: Vec<u8>) -> Result<KeyValue, StorageError> {
