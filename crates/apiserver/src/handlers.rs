@@ -114,6 +114,8 @@ async fn dispatch(state: AppState, req: Request) -> Result<Response, ApiError> {
     let ctx = RequestContext {
         user: caller.user.clone(),
         now: state.clock.now(),
+        authz: state.authz.clone(),
+        authorization_reason: caller.authorization_reason.clone(),
     };
     let ns = info.namespace.clone();
     let name = info.name.clone();

@@ -22,6 +22,8 @@ use tower::ServiceExt;
 
 pub const ADMIN: &str = "admin-token-0123456789";
 pub const ALICE: &str = "alice-token-0123456789";
+/// A second member of `system:masters`: approves what `admin` requested.
+pub const APPROVER: &str = "approver-token-0123456789";
 pub const CSRS: &str = "/apis/certificates.k8s.io/v1/certificatesigningrequests";
 
 pub struct Harness {
@@ -37,7 +39,7 @@ pub fn harness() -> Harness {
     std::fs::write(
         &tokens,
         format!(
-            "{ADMIN},admin,uid-admin,\"system:masters\"\n{ALICE},alice,uid-alice,\"devs,qa\"\n"
+            "{ADMIN},admin,uid-admin,\"system:masters\"\n{ALICE},alice,uid-alice,\"devs,qa\"\n{APPROVER},approver,uid-approver,\"system:masters\"\n"
         ),
     )
     .expect("token file");
@@ -55,7 +57,7 @@ pub fn harness() -> Harness {
     let (tx, rx) = tokio::sync::watch::channel(false);
     let state = AppState {
         registries: Arc::new(vec![Registry::new(
-            Arc::new(CsrStrategy),
+            Arc::new(CsrStrategy::default()),
             store.clone(),
             clock.clone(),
         )]),
@@ -116,13 +118,17 @@ impl Harness {
     }
 
     pub async fn admin(&self, method: &str, uri: &str, body: Option<Value>) -> Resp {
+        self.as_user(ADMIN, method, uri, body).await
+    }
+
+    pub async fn as_user(&self, token: &str, method: &str, uri: &str, body: Option<Value>) -> Resp {
         let ct = if method == "PATCH" {
             Some("application/merge-patch+json")
         } else {
             Some("application/json")
         };
         let bytes = body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
-        self.call(method, uri, Some(ADMIN), ct, bytes).await
+        self.call(method, uri, Some(token), ct, bytes).await
     }
 }
 

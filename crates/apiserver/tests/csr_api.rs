@@ -295,7 +295,9 @@ async fn approval_status_and_main_endpoints_keep_to_their_fields() {
     // /approval may, and fills in the timestamps.
     let mut a = r.body.clone();
     a["status"]["conditions"] = json!([{"type": "Approved", "status": "True", "reason": "KubectlApprove", "message": "ok"}]);
-    let r3 = h.admin("PUT", &format!("{CSRS}/c/approval"), Some(a)).await;
+    let r3 = h
+        .as_user(APPROVER, "PUT", &format!("{CSRS}/c/approval"), Some(a))
+        .await;
     assert_eq!(r3.status, StatusCode::OK, "{}", r3.text);
     let c = &r3.body["status"]["conditions"][0];
     assert_eq!(c["type"], "Approved");
@@ -676,4 +678,68 @@ async fn watch_from_a_resource_version_sees_the_change() {
     assert_eq!(ev["type"], "MODIFIED");
     assert_eq!(ev["object"]["metadata"]["annotations"]["patched"], "true");
     assert_eq!(ev["object"]["kind"], "CertificateSigningRequest");
+}
+
+#[tokio::test]
+async fn a_requester_may_not_decide_its_own_request() {
+    let h = harness();
+    let created = h
+        .admin("POST", CSRS, Some(csr_object("mine", SIGNER)))
+        .await
+        .body;
+    let mut a = created.clone();
+    a["status"]["conditions"] =
+        json!([{"type": "Approved", "status": "True", "reason": "KubectlApprove"}]);
+    let r = h
+        .admin("PUT", &format!("{CSRS}/mine/approval"), Some(a.clone()))
+        .await;
+    assert_eq!(count(&h).await, 1);
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+    assert_eq!(
+        r.body["message"],
+        "certificatesigningrequests.certificates.k8s.io \"mine\" is forbidden: user \"admin\" requested this CSR and may not approve it: self-approval is refused by Signet's governance policy"
+    );
+    let mut d = created.clone();
+    d["status"]["conditions"] = json!([{"type": "Denied", "status": "True"}]);
+    let r = h
+        .admin("PUT", &format!("{CSRS}/mine/approval"), Some(d))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.text.contains("may not deny it"), "{}", r.text);
+    // Annotating through /approval is no decision.
+    let r = h
+        .admin(
+            "PATCH",
+            &format!("{CSRS}/mine/approval"),
+            Some(json!({"metadata": {"annotations": {"x": "y"}}})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    // Another approver may (unconditionally: the annotation moved the resourceVersion on).
+    a["metadata"]
+        .as_object_mut()
+        .map(|m| m.remove("resourceVersion"));
+    let r = h
+        .as_user(APPROVER, "PUT", &format!("{CSRS}/mine/approval"), Some(a))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+}
+
+#[tokio::test]
+async fn system_masters_through_the_client_signer_is_refused() {
+    let h = harness();
+    let mut o = csr_object("m", "kubernetes.io/kube-apiserver-client");
+    o["spec"]["request"] = json!(b64(csr_pem("m", &["system:masters"]).as_bytes()));
+    let r = h.admin("POST", CSRS, Some(o)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        r.body["message"],
+        "certificatesigningrequests.certificates.k8s.io \"m\" is forbidden: use of kubernetes.io/kube-apiserver-client signer with system:masters group is not allowed"
+    );
+    let mut o = csr_object("n", "kubernetes.io/kube-apiserver-client");
+    o["spec"]["request"] = json!(b64(csr_pem("n", &["system:notmasters"]).as_bytes()));
+    assert_eq!(
+        h.admin("POST", CSRS, Some(o)).await.status,
+        StatusCode::CREATED
+    );
 }

@@ -13,6 +13,7 @@ use signet_api::clock::SystemClock;
 use signet_apiserver::authn::{Authenticator, AuthnConfig};
 use signet_apiserver::authz::MastersOnly;
 use signet_apiserver::pki::{self, PkiOptions};
+use signet_apiserver::registry::csr_admission::GovernancePolicy;
 use signet_apiserver::registry::{Registry, csr::CsrStrategy};
 use signet_apiserver::server::{AppState, router};
 use signet_apiserver::tls;
@@ -41,6 +42,12 @@ pub struct ServeArgs {
     /// Serve requests without credentials as `system:anonymous` (off by default: they get 401).
     #[arg(long)]
     pub anonymous_auth: bool,
+    /// Let a CSR's requester approve or deny it (refused by default: governance policy).
+    #[arg(long)]
+    pub allow_self_approval: bool,
+    /// Break-glass: allow self-approval for this signer name only; repeatable.
+    #[arg(long = "allow-self-approval-for", value_name = "SIGNER")]
+    pub self_approval_signers: Vec<String>,
 }
 
 /// Run the server until a termination signal.
@@ -76,7 +83,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let clock: Arc<dyn signet_api::clock::Clock> = Arc::new(SystemClock);
     let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
     let registries = vec![Registry::new(
-        Arc::new(CsrStrategy),
+        Arc::new(CsrStrategy {
+            policy: GovernancePolicy {
+                allow_self_approval: args.allow_self_approval,
+                self_approval_signers: args.self_approval_signers.iter().cloned().collect(),
+            },
+        }),
         store.clone(),
         clock.clone(),
     )];

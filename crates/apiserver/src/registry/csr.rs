@@ -8,8 +8,10 @@ use serde_json::{Value, json};
 use signet_api::field::FieldError;
 use signet_api::validation::{UpdateKind, validate_csr_create, validate_csr_update};
 
+use super::csr_admission::{GovernancePolicy, admit_create, admit_update};
 use super::ops::format_time;
 use super::{Endpoint, RequestContext, ResourceInfo, Strategy};
+use crate::error::ApiError;
 
 pub const INFO: ResourceInfo = ResourceInfo {
     group: "certificates.k8s.io",
@@ -21,9 +23,11 @@ pub const INFO: ResourceInfo = ResourceInfo {
     subresources: &["approval", "status"],
 };
 
-/// The CSR strategy.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct CsrStrategy;
+/// The CSR strategy, with Signet's governance policy for decisions.
+#[derive(Clone, Debug, Default)]
+pub struct CsrStrategy {
+    pub policy: GovernancePolicy,
+}
 
 fn typed(obj: &Value) -> Result<CertificateSigningRequest, FieldError> {
     serde_json::from_value(obj.clone())
@@ -191,6 +195,20 @@ impl Strategy for CsrStrategy {
         }
     }
 
+    fn admit_create(&self, _ctx: &RequestContext, obj: &Value) -> Result<(), ApiError> {
+        admit_create(obj)
+    }
+
+    fn admit_update(
+        &self,
+        ctx: &RequestContext,
+        ep: Endpoint<'_>,
+        new: &Value,
+        old: &Value,
+    ) -> Result<(), ApiError> {
+        admit_update(ctx, &self.policy, ep, new, old)
+    }
+
     fn field_value(&self, obj: &Value, field: &str) -> Result<Option<String>, String> {
         let s = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or("").to_string();
         match field {
@@ -297,7 +315,7 @@ mod tests {
     #[test]
     fn unsupported_field_label() {
         assert_eq!(
-            CsrStrategy.field_value(&json!({}), "status.x"),
+            CsrStrategy::default().field_value(&json!({}), "status.x"),
             Err("field label not supported: status.x".to_string())
         );
     }

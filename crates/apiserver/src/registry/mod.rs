@@ -6,6 +6,7 @@
 //! validate and print it.  Start with [`Registry`] and the CSR strategy in [`csr`].
 
 pub mod csr;
+pub mod csr_admission;
 mod decode;
 mod delete;
 mod list;
@@ -20,6 +21,7 @@ use signet_api::clock::Clock;
 use signet_api::field::FieldError;
 use signet_storage::Store;
 
+use crate::authz::Authorizer;
 use crate::error::{ApiError, GroupResource};
 use crate::user::UserInfo;
 
@@ -65,10 +67,15 @@ pub enum Endpoint<'a> {
 }
 
 /// What a request knows about its caller and time, passed to strategies.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct RequestContext {
     pub user: UserInfo,
     pub now: jiff::Timestamp,
+    /// The authorizer, for admission checks that ask further questions (`approve`, `sign`,
+    /// `escalate`, `bind`).
+    pub authz: Arc<dyn Authorizer>,
+    /// Why the request itself was allowed (kept for the governance record).
+    pub authorization_reason: String,
 }
 
 /// One resource's behaviour: how objects are prepared, validated, selected and printed.
@@ -96,6 +103,18 @@ pub trait Strategy: Send + Sync + 'static {
 
     /// Validation on update through `ep`.
     fn validate_update(&self, ep: Endpoint<'_>, new: &Value, old: &Value) -> Vec<FieldError>;
+
+    /// Validating admission of a create, after validation (403 on refusal).
+    fn admit_create(&self, ctx: &RequestContext, obj: &Value) -> Result<(), ApiError>;
+
+    /// Validating admission of an update through `ep`, after validation.
+    fn admit_update(
+        &self,
+        ctx: &RequestContext,
+        ep: Endpoint<'_>,
+        new: &Value,
+        old: &Value,
+    ) -> Result<(), ApiError>;
 
     /// The value of a selectable field (`metadata.name`, ...), or an error naming an unsupported
     /// field label.

@@ -94,6 +94,7 @@ impl Registry {
             if !errs.is_empty() {
                 return Err(invalid_error(info, shown, &errs));
             }
+            self.strategy.admit_create(ctx, &candidate)?;
             last_name = name.clone();
             if params.dry_run {
                 return Ok(PatchOutcome {
@@ -279,6 +280,7 @@ impl Registry {
             if !errs.is_empty() {
                 return Err(invalid_error(info, name, &errs));
             }
+            self.strategy.admit_update(ctx, ep, &new, &current)?;
             // Removing the last finalizer of an object being deleted completes the delete.
             let finalize = meta_str(&new, "deletionTimestamp").is_some()
                 && new["metadata"]
