@@ -13,4 +13,5 @@ export SIGNET_KUBECTL_1_37="$repo/.tools/bin/kubectl-1.37"
 export SIGNET_KUBECTL_1_24="$repo/.tools/bin/kubectl-1.24"
 export SIGNET_PYTHON="$repo/.tools/venv/bin/python"
 
-exec cargo test --workspace --locked "$@"
+# --no-fail-fast: one failing test binary must not hide the results of the others.
+exec cargo test --workspace --locked --no-fail-fast "$@"

@@ -178,6 +178,8 @@ impl Server {
             .arg(format!("127.0.0.1:{}", self.port))
             .args(&self.extra_args)
             .env_remove("KUBECONFIG")
+            // The log is read from a file: no terminal colour codes in it.
+            .env("NO_COLOR", "1")
             .stdin(Stdio::null())
             .stdout(log)
             .stderr(log_err);
