@@ -8,7 +8,8 @@
 //!
 //! The rest: [`meta`] (ObjectMeta rules and `generateName`), [`certificate`]
 //! (`status.certificate` content), [`signer`] and [`usages`] (the CSR vocabulary),
-//! [`selectors`] (label and field selectors), [`duration`] and [`conditions`] (what
+//! [`selectors`] (label and field selectors), [`rbac`] (the RBAC authorizer, escalation
+//! checks, RBAC object validation and bootstrap policy), [`duration`] and [`conditions`] (what
 //! `kubectl get csr` prints), [`clock`] (injected time), and the Go-compatibility helpers
 //! [`content`] (name formats), [`gopem`] (PEM scanning) and [`goformat`] (`%q` and JSON quoting).
 
@@ -22,6 +23,7 @@ pub mod field;
 pub mod goformat;
 pub mod gopem;
 pub mod meta;
+pub mod rbac;
 pub mod selectors;
 pub mod signer;
 pub mod usages;

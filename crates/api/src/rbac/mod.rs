@@ -1,0 +1,34 @@
+//! Role-based access control as pure functions, matching kube-apiserver's RBAC authorizer
+//! (`plugin/pkg/auth/authorizer/rbac`), its escalation checks (`pkg/registry/rbac`), object
+//! validation (`pkg/apis/rbac/validation`) and bootstrap policy, message for message.
+//!
+//! Start with [`RbacSnapshot`]: the API server keeps one up to date from a watch and asks it
+//! [`RbacSnapshot::authorize`] for every request, after [`privileged_group_allows`]. The
+//! rest:
+//!
+//! - [`attributes`]: what is asked, including the side checks upstream makes (`escalate`,
+//!   `bind`, and the signer-name checks of the CSR admission plugins);
+//! - [`matching`]: whether one rule allows one request ([`rule_allows`]) and whether one
+//!   binding subject names a user ([`subject_applies`]);
+//! - [`coverage`]: whether the rules a user holds cover the rules they try to grant, and the
+//!   403 text when they do not ([`covers`], [`escalation_message`]);
+//! - [`validation`]: defaulting and field validation of the four kinds;
+//! - [`selector`] and [`aggregation`]: `aggregationRule` label selectors and the rules an
+//!   aggregated ClusterRole should hold;
+//! - [`bootstrap`] and [`reconcile`](mod@reconcile): the roles and bindings a fresh server
+//!   creates, and how they are merged into what is already stored.
+
+pub mod attributes;
+pub mod authorizer;
+pub mod matching;
+pub mod names;
+pub mod snapshot;
+
+pub use attributes::RequestAttributes;
+pub use authorizer::{Grant, RbacDecision, go_error_aggregate};
+pub use matching::{
+    api_group_matches, non_resource_url_matches, privileged_group_allows, resource_matches,
+    resource_name_matches, rule_allows, subject_applies, verb_matches,
+};
+pub use names::*;
+pub use snapshot::{RbacSnapshot, RoleRefError};
