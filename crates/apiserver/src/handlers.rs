@@ -128,7 +128,7 @@ async fn dispatch(state: AppState, req: Request) -> Result<Response, ApiError> {
             }
             Method::GET | Method::HEAD => list(&state, &registry, &ns, &q, accept.as_deref()).await,
             Method::POST => {
-                let obj = crate::registry::parse_body(content_type.as_deref(), &body)?;
+                let obj = crate::registry::parse_body(&ri, content_type.as_deref(), &body)?;
                 let params = CreateParams {
                     dry_run: dry_run(&q)?,
                     field_validation: FieldValidation::parse(
@@ -195,7 +195,7 @@ async fn dispatch(state: AppState, req: Request) -> Result<Response, ApiError> {
             }
         }
         (Method::PUT, _) => {
-            let obj = crate::registry::parse_body(content_type.as_deref(), &body)?;
+            let obj = crate::registry::parse_body(&ri, content_type.as_deref(), &body)?;
             let params = update_params(&q)?;
             let out = registry.update(&ctx, &ns, &name, ep, obj, &params).await?;
             Ok(json_response(StatusCode::OK, &out.object, &out.warnings))

@@ -29,8 +29,16 @@ impl FieldValidation {
     }
 }
 
-/// Parse a body as JSON, or YAML when the content type says so.
-pub fn parse_body(content_type: Option<&str>, body: &[u8]) -> Result<Value, ApiError> {
+/// Parse a body as JSON, YAML or Kubernetes protobuf (what kubectl's typed clients send), as the
+/// content type says, for the endpoint of `info`.
+pub fn parse_body(
+    info: &ResourceInfo,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Result<Value, ApiError> {
+    if crate::protobuf::is_protobuf(content_type) {
+        return crate::protobuf::decode(body, &info.api_version(), info.kind);
+    }
     let mime = content_type
         .unwrap_or("application/json")
         .split(';')
@@ -44,11 +52,6 @@ pub fn parse_body(content_type: Option<&str>, body: &[u8]) -> Result<Value, ApiE
         "application/json" | "" | "*/*" => serde_json::from_slice(body).map_err(|e| {
             ApiError::bad_request(format!("couldn't get version/kind; json parse error: {e}"))
         })?,
-        "application/vnd.kubernetes.protobuf" | "application/cbor" => {
-            return Err(ApiError::unsupported_media_type(format!(
-                "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (got {mime})"
-            )));
-        }
         other => {
             return Err(ApiError::unsupported_media_type(format!(
                 "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (got {other})"
@@ -199,7 +202,7 @@ mod tests {
 
     #[test]
     fn malformed_json() {
-        let err = parse_body(None, b"{not json").unwrap_err();
+        let err = parse_body(&crate::registry::csr::INFO, None, b"{not json").unwrap_err();
         assert_eq!(err.code, 400);
         assert!(
             err.message
