@@ -20,12 +20,17 @@
 
 pub mod attributes;
 pub mod authorizer;
+pub mod coverage;
 pub mod matching;
 pub mod names;
 pub mod snapshot;
 
 pub use attributes::RequestAttributes;
 pub use authorizer::{Grant, RbacDecision, go_error_aggregate};
+pub use coverage::{
+    AGGREGATION_RULE_FORBIDDEN, breakdown_rule, compact_rule_string, compact_rules, covers,
+    escalation_message, full_authority,
+};
 pub use matching::{
     api_group_matches, non_resource_url_matches, privileged_group_allows, resource_matches,
     resource_name_matches, rule_allows, subject_applies, verb_matches,
