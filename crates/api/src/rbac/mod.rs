@@ -23,7 +23,9 @@ pub mod authorizer;
 pub mod coverage;
 pub mod matching;
 pub mod names;
+pub mod selector;
 pub mod snapshot;
+pub mod validation;
 
 pub use attributes::RequestAttributes;
 pub use authorizer::{Grant, RbacDecision, go_error_aggregate};
@@ -36,4 +38,10 @@ pub use matching::{
     resource_name_matches, rule_allows, subject_applies, verb_matches,
 };
 pub use names::*;
+pub use selector::{ClusterRoleSelector, validate_label_selector};
 pub use snapshot::{RbacSnapshot, RoleRefError};
+pub use validation::{
+    default_role_ref, default_subjects, validate_cluster_role, validate_cluster_role_binding,
+    validate_cluster_role_binding_update, validate_cluster_role_update, validate_policy_rule,
+    validate_role, validate_role_binding, validate_role_binding_update, validate_role_update,
+};
