@@ -18,6 +18,7 @@
 //! - [`bootstrap`] and [`reconcile`](mod@reconcile): the roles and bindings a fresh server
 //!   creates, and how they are merged into what is already stored.
 
+pub mod aggregation;
 pub mod attributes;
 pub mod authorizer;
 pub mod coverage;
@@ -27,6 +28,7 @@ pub mod selector;
 pub mod snapshot;
 pub mod validation;
 
+pub use aggregation::aggregate_rules;
 pub use attributes::RequestAttributes;
 pub use authorizer::{Grant, RbacDecision, go_error_aggregate};
 pub use coverage::{
