@@ -21,9 +21,11 @@
 pub mod aggregation;
 pub mod attributes;
 pub mod authorizer;
+pub mod bootstrap;
 pub mod coverage;
 pub mod matching;
 pub mod names;
+pub mod reconcile;
 pub mod selector;
 pub mod snapshot;
 pub mod validation;
@@ -31,6 +33,10 @@ pub mod validation;
 pub use aggregation::aggregate_rules;
 pub use attributes::RequestAttributes;
 pub use authorizer::{Grant, RbacDecision, go_error_aggregate};
+pub use bootstrap::{
+    SIGNET_CONTROLLER_APPROVER, SIGNET_CONTROLLER_CLEANER, SIGNET_CONTROLLER_SIGNER,
+    bootstrap_cluster_role_bindings, bootstrap_cluster_roles,
+};
 pub use coverage::{
     AGGREGATION_RULE_FORBIDDEN, breakdown_rule, compact_rule_string, compact_rules, covers,
     escalation_message, full_authority,
@@ -40,6 +46,7 @@ pub use matching::{
     resource_name_matches, rule_allows, subject_applies, verb_matches,
 };
 pub use names::*;
+pub use reconcile::{ReconcileAction, reconcile, reconcile_binding};
 pub use selector::{ClusterRoleSelector, validate_label_selector};
 pub use snapshot::{RbacSnapshot, RoleRefError};
 pub use validation::{
