@@ -50,8 +50,15 @@ impl Server {
         Self::start_with(&[])
     }
 
-    /// Starts `signet serve` with extra flags (e.g. `--token-auth-file`) and waits until ready.
+    /// Starts `signet serve` with extra flags and waits until it is ready.
     pub fn start_with(extra_args: &[&str]) -> Server {
+        let extra: Vec<String> = extra_args.iter().map(|s| s.to_string()).collect();
+        Self::start_prepared(|_| extra)
+    }
+
+    /// Lets `prepare` write files into the work directory (e.g. a token file) and return the
+    /// extra flags that name them, then starts `signet serve` and waits until it is ready.
+    pub fn start_prepared(prepare: impl FnOnce(&Path) -> Vec<String>) -> Server {
         let root = tempfile::Builder::new()
             .prefix("signet-e2e-")
             .tempdir()
@@ -60,11 +67,12 @@ impl Server {
         for sub in ["data", "work"] {
             std::fs::create_dir_all(root_path.join(sub)).expect("create test directories");
         }
+        let extra_args = prepare(&root_path.join("work"));
         let mut server = Server {
             root: Some(root),
             root_path,
             port: 0,
-            extra_args: extra_args.iter().map(|s| s.to_string()).collect(),
+            extra_args,
             child: None,
         };
         // Another process may grab the probed port before the server binds it; retry then.
