@@ -1,13 +1,11 @@
 //! Authorization: the [`Authorizer`] seam and the decision every request carries.
 //!
 //! The decision keeps its reason (which binding, role and subject allowed the request) so the
-//! registry can record *why* an action was allowed.  Until RBAC is served, [`MastersOnly`] is the
-//! authorizer: members of `system:masters` may do everything, any authenticated user may read
-//! discovery, OpenAPI, version and health documents (upstream's `system:discovery` and
-//! `system:public-info-viewer`), and everything else is refused — nothing is open by default.
+//! registry can record *why* an action was allowed.  The server's authorizer is
+//! [`crate::rbac_authorizer::RbacAuthorizer`].
 
 use crate::request_info::RequestInfo;
-use crate::user::{GROUP_AUTHENTICATED, GROUP_MASTERS, UserInfo};
+use crate::user::UserInfo;
 
 /// The attributes an authorizer decides on (apiserver's `authorizer.Attributes`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -67,49 +65,10 @@ impl Decision {
 /// Decides whether a request may proceed.
 pub trait Authorizer: Send + Sync + 'static {
     fn authorize(&self, attrs: &Attributes) -> Decision;
-}
 
-/// Non-resource paths every authenticated user may GET (upstream `system:discovery`,
-/// `system:basic-user` and `system:public-info-viewer`).
-pub fn is_public_info_path(path: &str) -> bool {
-    const EXACT: &[&str] = &[
-        "/api",
-        "/apis",
-        "/version",
-        "/healthz",
-        "/livez",
-        "/readyz",
-        "/openapi/v2",
-    ];
-    const PREFIXES: &[&str] = &[
-        "/api/",
-        "/apis/",
-        "/openapi/v3",
-        "/healthz/",
-        "/livez/",
-        "/readyz/",
-    ];
-    EXACT.contains(&path) || PREFIXES.iter().any(|p| path.starts_with(p))
-}
-
-/// The interim authorizer: `system:masters` may do everything; authenticated users may read the
-/// discovery and health documents; nothing else is allowed.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct MastersOnly;
-
-impl Authorizer for MastersOnly {
-    fn authorize(&self, attrs: &Attributes) -> Decision {
-        if attrs.user.in_group(GROUP_MASTERS) {
-            return Decision::allow(format!("user is in group \"{GROUP_MASTERS}\""));
-        }
-        if !attrs.is_resource_request
-            && attrs.verb == "get"
-            && attrs.user.in_group(GROUP_AUTHENTICATED)
-            && is_public_info_path(&attrs.path)
-        {
-            return Decision::allow("discovery is readable by every authenticated user");
-        }
-        Decision::deny("")
+    /// Wait until the policy reflects every write committed so far (a cache catching up).
+    fn sync(&self) -> futures::future::BoxFuture<'_, ()> {
+        Box::pin(async {})
     }
 }
 
@@ -147,33 +106,6 @@ mod tests {
             groups: groups.iter().map(|g| g.to_string()).collect(),
             ..Default::default()
         }
-    }
-
-    #[test]
-    fn masters_only() {
-        let mut a = Attributes {
-            user: user("admin", &[GROUP_MASTERS, GROUP_AUTHENTICATED]),
-            verb: "create".into(),
-            is_resource_request: true,
-            api_group: "certificates.k8s.io".into(),
-            resource: "certificatesigningrequests".into(),
-            ..Default::default()
-        };
-        assert!(MastersOnly.authorize(&a).allowed);
-        a.user = user("alice", &[GROUP_AUTHENTICATED]);
-        assert!(!MastersOnly.authorize(&a).allowed);
-        let discovery = Attributes {
-            user: a.user.clone(),
-            verb: "get".into(),
-            path: "/apis/certificates.k8s.io/v1".into(),
-            ..Default::default()
-        };
-        assert!(MastersOnly.authorize(&discovery).allowed);
-        let anon = Attributes {
-            user: UserInfo::anonymous(),
-            ..discovery
-        };
-        assert!(!MastersOnly.authorize(&anon).allowed);
     }
 
     #[test]

@@ -5,8 +5,10 @@
 //! per-resource strategies and REST handlers; [`error::ApiError`] is the one error that becomes a
 //! Kubernetes `Status` response.
 
+pub mod assemble;
 pub mod authn;
 pub mod authz;
+pub mod bootstrap_policy;
 pub mod discovery;
 pub mod error;
 pub mod handlers;
@@ -15,6 +17,7 @@ pub mod negotiate;
 pub mod patch;
 pub mod pki;
 pub mod protobuf;
+pub mod rbac_authorizer;
 pub mod registry;
 pub mod request_info;
 pub mod server;

@@ -31,6 +31,8 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub authn: Arc<Authenticator>,
     pub authz: Arc<dyn Authorizer>,
+    /// The RBAC policy cache behind `authz` (for rules reviews).
+    pub rbac: Arc<crate::rbac_authorizer::RbacAuthorizer>,
     pub clock: Arc<dyn Clock>,
     /// Flips to `true` when the server shuts down; long watches end on it.
     pub shutdown: tokio::sync::watch::Receiver<bool>,
@@ -107,6 +109,7 @@ async fn authenticate_and_authorize(
     req.headers_mut().remove(http::header::AUTHORIZATION);
     let info = RequestInfo::parse(req.method(), &path, req.uri().query());
     let attrs = Attributes::from_request(&user, &info);
+    state.authz.sync().await;
     let decision = state.authz.authorize(&attrs);
     if !decision.allowed && !is_health_path(&path) {
         return forbidden(&attrs, &info, &decision.reason).into_response();

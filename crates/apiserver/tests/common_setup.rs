@@ -12,10 +12,10 @@ use http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use signet_api::clock::{Clock, SystemClock};
+use signet_apiserver::assemble::{ServerParts, assemble};
 use signet_apiserver::authn::{Authenticator, AuthnConfig};
-use signet_apiserver::authz::MastersOnly;
-use signet_apiserver::registry::{Registry, csr::CsrStrategy};
-use signet_apiserver::server::{AppState, router};
+use signet_apiserver::registry::csr_admission::GovernancePolicy;
+use signet_apiserver::server::router;
 use signet_storage::Store;
 use signet_storage::sqlite::{SqliteOptions, SqliteStore};
 use tower::ServiceExt;
@@ -33,7 +33,7 @@ pub struct Harness {
     pub shutdown: tokio::sync::watch::Sender<bool>,
 }
 
-pub fn harness() -> Harness {
+pub async fn harness() -> Harness {
     let dir = tempfile::tempdir().expect("tempdir");
     let tokens = dir.path().join("tokens.csv");
     std::fs::write(
@@ -55,18 +55,15 @@ pub fn harness() -> Harness {
     .expect("authenticator");
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let (tx, rx) = tokio::sync::watch::channel(false);
-    let state = AppState {
-        registries: Arc::new(vec![Registry::new(
-            Arc::new(CsrStrategy::default()),
-            store.clone(),
-            clock.clone(),
-        )]),
+    let state = assemble(ServerParts {
         store: store.clone(),
-        authn: Arc::new(authn),
-        authz: Arc::new(MastersOnly),
         clock,
+        authn,
+        governance: GovernancePolicy::default(),
         shutdown: rx,
-    };
+    })
+    .await
+    .expect("assemble");
     Harness {
         app: router(state),
         store,

@@ -17,7 +17,7 @@ async fn count(h: &Harness) -> usize {
 
 #[tokio::test]
 async fn create_stamps_the_requester_and_clears_status() {
-    let h = harness();
+    let h = harness().await;
     let mut obj = csr_object("c1", SIGNER);
     obj["spec"]["username"] = json!("mallory");
     obj["spec"]["groups"] = json!(["system:masters"]);
@@ -49,7 +49,7 @@ async fn create_stamps_the_requester_and_clears_status() {
 
 #[tokio::test]
 async fn duplicate_name_conflicts_and_generate_name_works() {
-    let h = harness();
+    let h = harness().await;
     assert_eq!(
         h.admin("POST", CSRS, Some(csr_object("dup", SIGNER)))
             .await
@@ -91,7 +91,7 @@ async fn rejected(h: &Harness, body: Vec<u8>, code: u16, reason: &str, message: 
 
 #[tokio::test]
 async fn bad_input_gets_a_status_and_stores_nothing() {
-    let h = harness();
+    let h = harness().await;
     rejected(
         &h,
         b"{not json".to_vec(),
@@ -194,7 +194,7 @@ async fn bad_input_gets_a_status_and_stores_nothing() {
 
 #[tokio::test]
 async fn invalid_cause_carries_field_and_reason() {
-    let h = harness();
+    let h = harness().await;
     let mut short = csr_object("c", SIGNER);
     short["spec"]["expirationSeconds"] = json!(599);
     let r = h.admin("POST", CSRS, Some(short)).await;
@@ -208,7 +208,7 @@ async fn invalid_cause_carries_field_and_reason() {
 
 #[tokio::test]
 async fn authentication_and_interim_authorization() {
-    let h = harness();
+    let h = harness().await;
     let r = h.call("GET", CSRS, None, None, vec![]).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     assert_eq!(
@@ -243,7 +243,7 @@ async fn authentication_and_interim_authorization() {
 
 #[tokio::test]
 async fn not_found_and_method_not_allowed() {
-    let h = harness();
+    let h = harness().await;
     let r = h.admin("GET", &format!("{CSRS}/nope"), None).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert_eq!(
@@ -264,7 +264,7 @@ async fn not_found_and_method_not_allowed() {
 
 #[tokio::test]
 async fn approval_status_and_main_endpoints_keep_to_their_fields() {
-    let h = harness();
+    let h = harness().await;
     h.admin("POST", CSRS, Some(csr_object("c", SIGNER))).await;
     let cur = h.admin("GET", &format!("{CSRS}/c"), None).await.body;
 
@@ -367,7 +367,7 @@ async fn approval_status_and_main_endpoints_keep_to_their_fields() {
 
 #[tokio::test]
 async fn stale_resource_version_conflicts() {
-    let h = harness();
+    let h = harness().await;
     let created = h
         .admin("POST", CSRS, Some(csr_object("c", SIGNER)))
         .await
@@ -401,7 +401,7 @@ async fn stale_resource_version_conflicts() {
 
 #[tokio::test]
 async fn selectors_paging_and_table() {
-    let h = harness();
+    let h = harness().await;
     for (n, s) in [
         ("csr-1", "example.com/signer-name-1"),
         ("csr-2", "example.com/signer-name-2"),
@@ -540,7 +540,7 @@ fn urlencode(s: &str) -> String {
 
 #[tokio::test]
 async fn delete_and_delete_collection() {
-    let h = harness();
+    let h = harness().await;
     let created = h
         .admin("POST", CSRS, Some(csr_object("d1", SIGNER)))
         .await
@@ -575,7 +575,7 @@ async fn delete_and_delete_collection() {
 
 #[tokio::test]
 async fn finalizers_hold_a_deleted_object_until_removed() {
-    let h = harness();
+    let h = harness().await;
     let mut o = csr_object("f", SIGNER);
     o["metadata"]["finalizers"] = json!(["example.com/hold"]);
     h.admin("POST", CSRS, Some(o)).await;
@@ -606,7 +606,7 @@ async fn finalizers_hold_a_deleted_object_until_removed() {
 
 #[tokio::test]
 async fn unknown_fields_strict_and_warn() {
-    let h = harness();
+    let h = harness().await;
     let mut o = csr_object("u", SIGNER);
     o["spec"]["foo"] = json!(1);
     let r = h
@@ -642,7 +642,7 @@ async fn unknown_fields_strict_and_warn() {
 #[tokio::test]
 async fn watch_from_a_resource_version_sees_the_change() {
     use futures::StreamExt;
-    let h = harness();
+    let h = harness().await;
     let created = h
         .admin("POST", CSRS, Some(csr_object("w", SIGNER)))
         .await
@@ -682,7 +682,7 @@ async fn watch_from_a_resource_version_sees_the_change() {
 
 #[tokio::test]
 async fn a_requester_may_not_decide_its_own_request() {
-    let h = harness();
+    let h = harness().await;
     let created = h
         .admin("POST", CSRS, Some(csr_object("mine", SIGNER)))
         .await
@@ -727,7 +727,7 @@ async fn a_requester_may_not_decide_its_own_request() {
 
 #[tokio::test]
 async fn system_masters_through_the_client_signer_is_refused() {
-    let h = harness();
+    let h = harness().await;
     let mut o = csr_object("m", "kubernetes.io/kube-apiserver-client");
     o["spec"]["request"] = json!(b64(csr_pem("m", &["system:masters"]).as_bytes()));
     let r = h.admin("POST", CSRS, Some(o)).await;

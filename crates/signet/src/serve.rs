@@ -10,12 +10,11 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use signet_api::clock::SystemClock;
+use signet_apiserver::assemble::{ServerParts, assemble};
 use signet_apiserver::authn::{Authenticator, AuthnConfig};
-use signet_apiserver::authz::MastersOnly;
 use signet_apiserver::pki::{self, PkiOptions};
 use signet_apiserver::registry::csr_admission::GovernancePolicy;
-use signet_apiserver::registry::{Registry, csr::CsrStrategy};
-use signet_apiserver::server::{AppState, router};
+use signet_apiserver::server::router;
 use signet_apiserver::tls;
 use signet_storage::Store;
 use signet_storage::sqlite::{SqliteOptions, SqliteStore};
@@ -82,24 +81,18 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     .context("failed to set up authentication")?;
     let clock: Arc<dyn signet_api::clock::Clock> = Arc::new(SystemClock);
     let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
-    let registries = vec![Registry::new(
-        Arc::new(CsrStrategy {
-            policy: GovernancePolicy {
-                allow_self_approval: args.allow_self_approval,
-                self_approval_signers: args.self_approval_signers.iter().cloned().collect(),
-            },
-        }),
-        store.clone(),
-        clock.clone(),
-    )];
-    let state = AppState {
-        registries: Arc::new(registries),
+    let state = assemble(ServerParts {
         store: store.clone(),
-        authn: Arc::new(authn),
-        authz: Arc::new(MastersOnly),
         clock,
+        authn,
+        governance: GovernancePolicy {
+            allow_self_approval: args.allow_self_approval,
+            self_approval_signers: args.self_approval_signers.iter().cloned().collect(),
+        },
         shutdown: shutdown_rx,
-    };
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("failed to start the API server: {}", e.message))?;
     let tls_config = tls::server_config_for(&pki).context("failed to configure TLS")?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await

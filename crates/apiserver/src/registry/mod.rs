@@ -11,6 +11,7 @@ mod decode;
 mod delete;
 mod list;
 mod ops;
+pub mod rbac;
 pub mod table;
 mod watch;
 
