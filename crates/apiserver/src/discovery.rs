@@ -101,14 +101,125 @@ pub const CERTIFICATE_SIGNING_REQUESTS: ApiResource = ApiResource {
     ],
 };
 
+/// A resource without subresources or short names.
+const fn plain(
+    name: &'static str,
+    singular: &'static str,
+    kind: &'static str,
+    namespaced: bool,
+    verbs: &'static [&'static str],
+) -> ApiResource {
+    ApiResource {
+        name,
+        singular,
+        kind,
+        namespaced,
+        verbs,
+        short_names: &[],
+        categories: &[],
+        storage_version_hash: None,
+        subresources: &[],
+    }
+}
+
+/// `rbac.authorization.k8s.io/v1`.
+pub const RBAC_RESOURCES: &[ApiResource] = &[
+    plain(
+        "clusterrolebindings",
+        "clusterrolebinding",
+        "ClusterRoleBinding",
+        false,
+        STANDARD_VERBS,
+    ),
+    plain(
+        "clusterroles",
+        "clusterrole",
+        "ClusterRole",
+        false,
+        STANDARD_VERBS,
+    ),
+    plain(
+        "rolebindings",
+        "rolebinding",
+        "RoleBinding",
+        true,
+        STANDARD_VERBS,
+    ),
+    plain("roles", "role", "Role", true, STANDARD_VERBS),
+];
+
+/// `authorization.k8s.io/v1`: the access reviews (create only).
+pub const AUTHORIZATION_RESOURCES: &[ApiResource] = &[
+    plain(
+        "localsubjectaccessreviews",
+        "localsubjectaccessreview",
+        "LocalSubjectAccessReview",
+        true,
+        CREATE_ONLY_VERBS,
+    ),
+    plain(
+        "selfsubjectaccessreviews",
+        "selfsubjectaccessreview",
+        "SelfSubjectAccessReview",
+        false,
+        CREATE_ONLY_VERBS,
+    ),
+    plain(
+        "selfsubjectrulesreviews",
+        "selfsubjectrulesreview",
+        "SelfSubjectRulesReview",
+        false,
+        CREATE_ONLY_VERBS,
+    ),
+    plain(
+        "subjectaccessreviews",
+        "subjectaccessreview",
+        "SubjectAccessReview",
+        false,
+        CREATE_ONLY_VERBS,
+    ),
+];
+
+/// `authentication.k8s.io/v1`: who am I (create only).
+pub const AUTHENTICATION_RESOURCES: &[ApiResource] = &[plain(
+    "selfsubjectreviews",
+    "selfsubjectreview",
+    "SelfSubjectReview",
+    false,
+    CREATE_ONLY_VERBS,
+)];
+
 /// Every group Signet serves, in discovery priority order.
-pub static API_GROUPS: &[ApiGroup] = &[ApiGroup {
-    name: "certificates.k8s.io",
-    versions: &[ApiGroupVersion {
-        version: "v1",
-        resources: &[CERTIFICATE_SIGNING_REQUESTS],
-    }],
-}];
+pub static API_GROUPS: &[ApiGroup] = &[
+    ApiGroup {
+        name: "certificates.k8s.io",
+        versions: &[ApiGroupVersion {
+            version: "v1",
+            resources: &[CERTIFICATE_SIGNING_REQUESTS],
+        }],
+    },
+    ApiGroup {
+        name: "rbac.authorization.k8s.io",
+        versions: &[ApiGroupVersion {
+            version: "v1",
+            resources: RBAC_RESOURCES,
+        }],
+    },
+    ApiGroup {
+        name: "authorization.k8s.io",
+        versions: &[ApiGroupVersion {
+            version: "v1",
+            resources: AUTHORIZATION_RESOURCES,
+        }],
+    },
+    ApiGroup {
+        name: "authentication.k8s.io",
+        versions: &[ApiGroupVersion {
+            version: "v1",
+            resources: AUTHENTICATION_RESOURCES,
+        }],
+    },
+];
 
 /// The version Signet reports and the Kubernetes API level it implements.
 pub const KUBERNETES_MAJOR: &str = "1";

@@ -86,6 +86,29 @@ async fn dispatch(state: AppState, req: Request) -> Result<Response, ApiError> {
             ApiError::internal("request reached a handler without authentication")
         })?;
     let info = caller.info.clone();
+    if let Some(review) = crate::reviews::find(&info.api_group, &info.api_version, &info.resource) {
+        if !info.name.is_empty() || !info.subresource.is_empty() {
+            return Err(not_found_resource());
+        }
+        let ct = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let method = req.method().clone();
+        let body = read_body(req.into_body()).await?;
+        let (code, obj) = crate::reviews::handle(
+            &state,
+            &caller,
+            review,
+            &method,
+            &info.namespace,
+            ct.as_deref(),
+            &body,
+        )
+        .await?;
+        return Ok(json_response(code, &obj, &[]));
+    }
     let registry = state
         .registry(&info.api_group, &info.api_version, &info.resource)
         .cloned()

@@ -107,9 +107,15 @@ async fn authenticate_and_authorize(
     };
     // Credentials stop here: nothing downstream (handlers, logs, audit) sees the bearer token.
     req.headers_mut().remove(http::header::AUTHORIZATION);
+    state.authz.sync().await;
+    let user = match crate::impersonation::impersonate(state.authz.as_ref(), &user, req.headers()) {
+        Ok(Some(impersonated)) => impersonated,
+        Ok(None) => user,
+        Err(e) => return e.into_response(),
+    };
+    crate::impersonation::strip_headers(req.headers_mut());
     let info = RequestInfo::parse(req.method(), &path, req.uri().query());
     let attrs = Attributes::from_request(&user, &info);
-    state.authz.sync().await;
     let decision = state.authz.authorize(&attrs);
     if !decision.allowed && !is_health_path(&path) {
         return forbidden(&attrs, &info, &decision.reason).into_response();

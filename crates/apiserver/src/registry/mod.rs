@@ -26,7 +26,7 @@ use crate::authz::Authorizer;
 use crate::error::{ApiError, GroupResource};
 use crate::user::UserInfo;
 
-pub use decode::{FieldValidation, parse_body};
+pub use decode::{FieldValidation, check_type, parse_body};
 pub use delete::{DeleteParams, Deleted};
 pub use list::{ListParams, ListResponse};
 pub use ops::{CreateParams, PatchOutcome, UpdateParams};
