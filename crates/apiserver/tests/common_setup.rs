@@ -34,22 +34,33 @@ pub struct Harness {
 }
 
 pub async fn harness() -> Harness {
+    harness_with("", None).await
+}
+
+/// A harness with more token-file lines (`token,user,uid,"groups"`) and, optionally, a bootstrap
+/// token file (YAML of bootstrap-token Secrets).
+pub async fn harness_with(extra_tokens: &str, bootstrap_tokens: Option<&str>) -> Harness {
     let dir = tempfile::tempdir().expect("tempdir");
     let tokens = dir.path().join("tokens.csv");
     std::fs::write(
         &tokens,
         format!(
-            "{ADMIN},admin,uid-admin,\"system:masters\"\n{ALICE},alice,uid-alice,\"devs,qa\"\n{APPROVER},approver,uid-approver,\"system:masters\"\n"
+            "{ADMIN},admin,uid-admin,\"system:masters\"\n{ALICE},alice,uid-alice,\"devs,qa\"\n{APPROVER},approver,uid-approver,\"system:masters\"\n{extra_tokens}"
         ),
     )
     .expect("token file");
+    let bootstrap_token_file = bootstrap_tokens.map(|yaml| {
+        let path = dir.path().join("bootstrap-tokens.yaml");
+        std::fs::write(&path, yaml).expect("bootstrap token file");
+        path
+    });
     let store: Arc<dyn Store> = Arc::new(
         SqliteStore::open(&dir.path().join("db.sqlite"), SqliteOptions::default()).expect("store"),
     );
     let authn = Authenticator::new(AuthnConfig {
         client_ca: true,
         token_file: Some(tokens),
-        bootstrap_token_file: None,
+        bootstrap_token_file,
         anonymous: false,
     })
     .expect("authenticator");
