@@ -21,4 +21,6 @@ pub use envelope::{MEDIA_TYPE, decode, is_protobuf};
 #[cfg(test)]
 mod kinds_tests;
 #[cfg(test)]
+mod kubectl_tests;
+#[cfg(test)]
 mod tests;
