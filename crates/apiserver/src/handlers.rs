@@ -112,7 +112,7 @@ async fn dispatch(state: AppState, req: Request) -> Result<Response, ApiError> {
     let registry = state
         .registry(&info.api_group, &info.api_version, &info.resource)
         .cloned()
-        .ok_or_else(|| not_found_resource())?;
+        .ok_or_else(not_found_resource)?;
     let ri = registry.info().clone();
     if !ri.namespaced && !info.namespace.is_empty() {
         return Err(not_found_resource());

@@ -139,10 +139,11 @@ impl RequestInfo {
         info.verb = verb.to_string();
         // A list or watch selecting one object by name is authorized as that name, so that
         // resourceNames rules work for `kubectl get csr NAME -w` and client-go's WaitForCertificate.
-        if (verb == "list" || verb == "watch") && info.name.is_empty() {
-            if let Some(name) = name_from_field_selector(query) {
-                info.name = name;
-            }
+        if (verb == "list" || verb == "watch")
+            && info.name.is_empty()
+            && let Some(name) = name_from_field_selector(query)
+        {
+            info.name = name;
         }
         info
     }

@@ -305,9 +305,9 @@ async fn approval_status_and_main_endpoints_keep_to_their_fields() {
 
     // Approved and Denied are mutually exclusive.
     let mut both = r3.body.clone();
-    both["status"]["conditions"]
-        .as_array_mut()
-        .map(|v| v.push(json!({"type": "Denied", "status": "True"})));
+    if let Some(v) = both["status"]["conditions"].as_array_mut() {
+        v.push(json!({"type": "Denied", "status": "True"}));
+    }
     let r4 = h
         .admin("PUT", &format!("{CSRS}/c/approval"), Some(both))
         .await;
@@ -477,7 +477,7 @@ async fn selectors_paging_and_table() {
     );
 
     let r = h
-        .call("GET", &format!("{CSRS}"), Some(ADMIN), None, vec![])
+        .call("GET", CSRS, Some(ADMIN), None, vec![])
         .await;
     assert_eq!(r.status, StatusCode::OK);
     let table = h.app.clone();

@@ -31,7 +31,7 @@ pub struct CsrStrategy {
 
 fn typed(obj: &Value) -> Result<CertificateSigningRequest, FieldError> {
     serde_json::from_value(obj.clone())
-        .map_err(|e| FieldError::internal("", &format!("decoding object: {e}")))
+        .map_err(|e| FieldError::internal("", format!("decoding object: {e}")))
 }
 
 fn conditions(obj: &Value) -> Vec<Value> {

@@ -244,6 +244,10 @@ impl Registry {
 }
 
 #[cfg(test)]
+#[expect(
+    clippy::unwrap_used,
+    reason = "tests fail loudly on unexpected results"
+)]
 mod tests {
     use super::*;
 

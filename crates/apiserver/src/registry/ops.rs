@@ -227,10 +227,10 @@ impl Registry {
                 }
                 // A resourceVersion the patch itself sets acts as a precondition; otherwise the
                 // patch applies to whatever is current.
-                if let Some(rv) = meta_str(&patched, "resourceVersion") {
-                    if Some(rv) != meta_str(current, "resourceVersion") {
+                if let Some(rv) = meta_str(&patched, "resourceVersion")
+                    && Some(rv) != meta_str(current, "resourceVersion")
+                {
                         return Err(ApiError::conflict_modified(info.group_resource(), name));
-                    }
                 }
                 let (typed, unknown) = decode_typed(strategy.as_ref(), &patched)?;
                 warnings = enforce_field_validation(field_validation, &unknown)?;
@@ -264,10 +264,10 @@ impl Registry {
                 .await?
                 .ok_or_else(|| self.not_found(name))?;
             let current = decode_stored(&kv.value, kv.mod_revision)?;
-            if let Some(rv) = precondition {
-                if rv != kv.mod_revision.to_string() {
-                    return Err(ApiError::conflict_modified(info.group_resource(), name));
-                }
+            if let Some(rv) = precondition
+                && rv != kv.mod_revision.to_string()
+            {
+                return Err(ApiError::conflict_modified(info.group_resource(), name));
             }
             let mut new = build(&current)?;
             if !info.namespaced {

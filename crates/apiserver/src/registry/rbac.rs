@@ -86,7 +86,7 @@ impl RbacStrategy {
 
 fn typed<T: DeserializeOwned>(obj: &Value) -> Result<T, FieldError> {
     serde_json::from_value(obj.clone())
-        .map_err(|e| FieldError::internal("", &format!("decoding object: {e}")))
+        .map_err(|e| FieldError::internal("", format!("decoding object: {e}")))
 }
 
 fn to_value<T: Serialize>(obj: &T) -> Option<Value> {
@@ -213,10 +213,10 @@ impl RbacStrategy {
         let Some(role_ref) = role_ref_of(obj) else {
             return Ok(());
         };
-        if let Some(bind) = RequestAttributes::bind(&u.name, &u.groups, &role_ref, namespace) {
-            if ctx.authz.authorize(&from_rbac(&bind, u)).allowed {
-                return Ok(());
-            }
+        if let Some(bind) = RequestAttributes::bind(&u.name, &u.groups, &role_ref, namespace)
+            && ctx.authz.authorize(&from_rbac(&bind, u)).allowed
+        {
+            return Ok(());
         }
         let resolved = self.rbac.with_snapshot(|s| {
             let rules = s
