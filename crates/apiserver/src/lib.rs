@@ -15,6 +15,7 @@ pub mod handlers;
 pub mod health;
 pub mod impersonation;
 pub mod negotiate;
+pub mod openapi;
 pub mod patch;
 pub mod pki;
 pub mod protobuf;
