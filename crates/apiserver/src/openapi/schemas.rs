@@ -27,11 +27,18 @@ struct GroupSchemas {
 }
 
 /// The group versions whose upstream schemas are embedded.
-const GROUP_SCHEMAS: &[GroupSchemas] = &[GroupSchemas {
-    group: "certificates.k8s.io",
-    version: "v1",
-    json: include_str!("../../openapi/certificates.k8s.io.v1.json"),
-}];
+const GROUP_SCHEMAS: &[GroupSchemas] = &[
+    GroupSchemas {
+        group: "certificates.k8s.io",
+        version: "v1",
+        json: include_str!("../../openapi/certificates.k8s.io.v1.json"),
+    },
+    GroupSchemas {
+        group: "rbac.authorization.k8s.io",
+        version: "v1",
+        json: include_str!("../../openapi/rbac.authorization.k8s.io.v1.json"),
+    },
+];
 
 pub const REF_PREFIX_V3: &str = "#/components/schemas/";
 pub const REF_PREFIX_V2: &str = "#/definitions/";

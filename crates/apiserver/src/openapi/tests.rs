@@ -438,3 +438,39 @@ impl Wire {
         self.bytes(field).into_iter().map(Wire::parse).collect()
     }
 }
+
+#[tokio::test]
+async fn rbac_kinds_use_upstream_schemas() {
+    let (status, _, body) = call("/openapi/v3/apis/rbac.authorization.k8s.io/v1", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let doc = json_of(&body);
+    let schemas = &doc["components"]["schemas"];
+    let role = &schemas["io.k8s.api.rbac.v1.ClusterRole"];
+    assert_eq!(
+        role["x-kubernetes-group-version-kind"],
+        json!([{"group": "rbac.authorization.k8s.io", "kind": "ClusterRole", "version": "v1"}])
+    );
+    assert_eq!(
+        role["properties"]["rules"]["items"]["allOf"][0]["$ref"],
+        "#/components/schemas/io.k8s.api.rbac.v1.PolicyRule"
+    );
+    assert!(schemas["io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelectorRequirement"].is_object());
+    assert!(role.get("x-kubernetes-preserve-unknown-fields").is_none());
+    let namespaced =
+        &doc["paths"]["/apis/rbac.authorization.k8s.io/v1/namespaces/{namespace}/roles/{name}"];
+    assert_eq!(
+        namespaced["patch"]["operationId"],
+        "patchRbacAuthorizationV1NamespacedRole"
+    );
+    assert!(v3_patch_supports_field_validation(
+        &doc,
+        "rbac.authorization.k8s.io",
+        "v1",
+        "Role"
+    ));
+    let all = &doc["paths"]["/apis/rbac.authorization.k8s.io/v1/roles"]["get"];
+    assert_eq!(
+        all["operationId"],
+        "listRbacAuthorizationV1RoleForAllNamespaces"
+    );
+}
