@@ -43,7 +43,6 @@ const GROUP_SCHEMAS: &[GroupSchemas] = &[
 pub const REF_PREFIX_V3: &str = "#/components/schemas/";
 pub const REF_PREFIX_V2: &str = "#/definitions/";
 
-pub const OBJECT_META: &str = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta";
 pub const LIST_META: &str = "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta";
 pub const STATUS: &str = "io.k8s.apimachinery.pkg.apis.meta.v1.Status";
 pub const DELETE_OPTIONS: &str = "io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions";
@@ -106,18 +105,13 @@ fn ref_to(name: &str) -> Value {
     json!({"allOf": [{"$ref": format!("{REF_PREFIX_V3}{name}")}]})
 }
 
-/// A schema for a served kind whose upstream schema is not embedded: the type meta fields and
-/// `metadata`, everything else preserved unvalidated, so clients can still find the kind.
+/// A schema for a served kind whose upstream schema is not embedded: an object with no declared
+/// fields, so clients can find the kind (`explain`, the PATCH operation) and their client-side
+/// validation accepts any content. Declaring some fields would make kubectl reject every other one
+/// as unknown: it does not honour `x-kubernetes-preserve-unknown-fields`.
 pub fn permissive_kind(group: &str, version: &str, kind: &str) -> Value {
-    let mut metadata = ref_to(OBJECT_META);
-    metadata["default"] = json!({});
     json!({
-        "description": format!("{kind} is served by Signet; its schema is not published yet, so fields other than the object metadata are not described."),
-        "properties": {
-            "apiVersion": {"description": API_VERSION_DESCRIPTION, "type": "string"},
-            "kind": {"description": KIND_DESCRIPTION, "type": "string"},
-            "metadata": metadata,
-        },
+        "description": format!("{kind} is served by Signet; its schema is not published yet, so its fields are not described."),
         "type": "object",
         "x-kubernetes-preserve-unknown-fields": true,
         GVK_EXTENSION: [gvk(group, version, kind)],

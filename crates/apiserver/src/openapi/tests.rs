@@ -474,3 +474,16 @@ async fn rbac_kinds_use_upstream_schemas() {
         "listRbacAuthorizationV1RoleForAllNamespaces"
     );
 }
+
+#[test]
+fn kinds_without_embedded_schemas_declare_no_fields() {
+    // kubectl validates client-side against a schema that declares fields and rejects any other
+    // field as unknown, so a placeholder must not declare any.
+    let s = schemas::permissive_kind("authorization.k8s.io", "v1", "SelfSubjectAccessReview");
+    assert!(s.get("properties").is_none());
+    assert_eq!(s["type"], "object");
+    assert_eq!(
+        s["x-kubernetes-group-version-kind"],
+        json!([{"group": "authorization.k8s.io", "kind": "SelfSubjectAccessReview", "version": "v1"}])
+    );
+}
