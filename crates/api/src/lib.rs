@@ -7,8 +7,9 @@
 //! PKCS#10 request) and [`field`] (how errors are rendered, exactly as apimachinery does).
 //!
 //! The rest: [`meta`] (ObjectMeta rules and `generateName`), [`certificate`]
-//! (`status.certificate` content), [`signer`] and [`usages`] (the CSR vocabulary),
-//! [`selectors`] (label and field selectors), [`rbac`] (the RBAC authorizer, escalation
+//! (`status.certificate` content), [`signer`] and [`usages`] (the CSR vocabulary), [`signing`]
+//! (CA key pairs, signer policies and issuing certificates), [`selectors`] (label and field
+//! selectors), [`rbac`] (the RBAC authorizer, escalation
 //! checks, RBAC object validation and bootstrap policy), [`duration`] and [`conditions`] (what
 //! `kubectl get csr` prints), [`clock`] (injected time), and the Go-compatibility helpers
 //! [`content`] (name formats), [`gopem`] (PEM scanning) and [`goformat`] (`%q` and JSON quoting).
@@ -26,6 +27,8 @@ pub mod meta;
 pub mod rbac;
 pub mod selectors;
 pub mod signer;
+pub mod signing;
+pub mod trust_bundle;
 pub mod usages;
 pub mod validation;
 

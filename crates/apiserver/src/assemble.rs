@@ -51,7 +51,10 @@ pub async fn assemble(parts: ServerParts) -> Result<AppState, ApiError> {
     let rbac = RbacAuthorizer::start(store.clone(), shutdown.clone()).await?;
     let registry =
         |s: Arc<dyn crate::registry::Strategy>| Registry::new(s, store.clone(), clock.clone());
-    let mut registries = vec![registry(Arc::new(CsrStrategy { policy: governance }))];
+    let mut registries = vec![
+        registry(Arc::new(CsrStrategy { policy: governance })),
+        registry(Arc::new(crate::registry::trust_bundle::TrustBundleStrategy)),
+    ];
     let rbac_registry = |k| registry(Arc::new(RbacStrategy::new(k, rbac.clone())));
     let cluster_roles = rbac_registry(RbacKind::ClusterRole);
     let cluster_role_bindings = rbac_registry(RbacKind::ClusterRoleBinding);

@@ -122,6 +122,10 @@ const fn plain(
     }
 }
 
+/// `certificates.k8s.io/v1` `clustertrustbundles`: where signers publish their CA certificates.
+pub const CLUSTER_TRUST_BUNDLES: ApiResource =
+    plain("clustertrustbundles", "clustertrustbundle", "ClusterTrustBundle", false, STANDARD_VERBS);
+
 /// `rbac.authorization.k8s.io/v1`.
 pub const RBAC_RESOURCES: &[ApiResource] = &[
     plain(
@@ -195,7 +199,7 @@ pub static API_GROUPS: &[ApiGroup] = &[
         name: "certificates.k8s.io",
         versions: &[ApiGroupVersion {
             version: "v1",
-            resources: &[CERTIFICATE_SIGNING_REQUESTS],
+            resources: &[CERTIFICATE_SIGNING_REQUESTS, CLUSTER_TRUST_BUNDLES],
         }],
     },
     ApiGroup {

@@ -55,6 +55,12 @@ fn csr_aggregated_item() -> Value {
                     {"subresource": "approval", "responseKind": kind, "verbs": ["get", "patch", "update"]},
                     {"subresource": "status", "responseKind": kind, "verbs": ["get", "patch", "update"]},
                 ],
+            }, {
+                "resource": "clustertrustbundles",
+                "responseKind": {"group": "", "version": "", "kind": "ClusterTrustBundle"},
+                "scope": "Cluster",
+                "singularResource": "clustertrustbundle",
+                "verbs": ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
             }],
         }],
     })
@@ -220,6 +226,8 @@ async fn group_version_resources() {
                  "kind": "CertificateSigningRequest", "verbs": ["get", "patch", "update"]},
                 {"name": "certificatesigningrequests/status", "singularName": "", "namespaced": false,
                  "kind": "CertificateSigningRequest", "verbs": ["get", "patch", "update"]},
+                {"name": "clustertrustbundles", "singularName": "clustertrustbundle", "namespaced": false,
+                 "kind": "ClusterTrustBundle", "verbs": verbs},
             ],
         })
     );

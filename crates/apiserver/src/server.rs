@@ -64,6 +64,7 @@ pub fn router(state: AppState) -> Router {
         .route("/livez", get(crate::health::livez))
         .route("/readyz", get(crate::health::readyz))
         .merge(crate::discovery::router())
+        .merge(crate::openapi::router())
         .route(
             "/apis/{group}/{version}/{*rest}",
             any(crate::handlers::resource),

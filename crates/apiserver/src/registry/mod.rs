@@ -13,6 +13,7 @@ mod list;
 mod ops;
 pub mod rbac;
 pub mod table;
+pub mod trust_bundle;
 mod watch;
 
 use std::sync::Arc;

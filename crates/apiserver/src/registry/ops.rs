@@ -196,8 +196,9 @@ impl Registry {
         if !exists {
             if patch_type == PatchType::Apply && ep == Endpoint::Main {
                 // Server-side apply creates what does not exist.
-                let obj = apply_patch(patch_type, &Value::Object(Default::default()), patch)
-                    .map_err(patch_error)?;
+                let empty =
+                    serde_json::json!({"apiVersion": info.api_version(), "kind": info.kind});
+                let obj = apply_patch(patch_type, &empty, patch).map_err(patch_error)?;
                 let obj_name = meta_str(&obj, "name").unwrap_or("");
                 if obj_name != name {
                     return Err(ApiError::bad_request(format!(
