@@ -21,15 +21,15 @@ pub enum ClientError {
     /// The object does not exist (any more) (HTTP 404).
     #[error("not found")]
     NotFound,
-    /// The caller may not do this (HTTP 403); the text is the server's message.
-    #[error("forbidden: {0}")]
+    /// The caller may not do this (HTTP 403); the text is the server's whole message.
+    #[error("{0}")]
     Forbidden(String),
     /// The server rejected the object (HTTP 422); the text is the server's message.
-    #[error("invalid: {0}")]
+    #[error("{0}")]
     Invalid(String),
     /// A watch asked for a `resourceVersion` older than the server's history (HTTP 410 Gone):
-    /// the caller must list again.
-    #[error("too old resource version: {0}")]
+    /// the caller must list again.  The text is the server's message.
+    #[error("{0}")]
     Expired(String),
     /// Anything else (transport, server error); the text says what happened.
     #[error("{0}")]

@@ -25,6 +25,7 @@ use crate::fake::{Action, FakeCsrClient, Verb};
 use crate::runtime::{Backoff, Runner, RunnerConfig};
 
 const CUSTOM: &str = "example.com/custom";
+const FORBIDDEN: &str = "certificatesigningrequests.certificates.k8s.io \"csr-1\" is forbidden: user not permitted to sign requests with signerName \"kubernetes.io/kube-apiserver-client\"";
 
 fn now() -> Timestamp {
     "2026-01-01T00:00:00Z".parse().expect("timestamp")
@@ -393,11 +394,11 @@ async fn failed_writes_are_errors_with_upstream_texts() {
     );
     refused
         .fake
-        .fail_next(Verb::UpdateStatus, ClientError::Forbidden("no".into()));
+        .fail_next(Verb::UpdateStatus, ClientError::Forbidden(FORBIDDEN.into()));
     let err = handle(&refused).await.expect_err("forbidden");
     assert_eq!(
         err.to_string(),
-        "error adding failure condition for csr: forbidden: no"
+        format!("error adding failure condition for csr: {FORBIDDEN}")
     );
 }
 
