@@ -79,6 +79,11 @@ impl RequestInfo {
                 _ => return non_resource(),
             }
         };
+        // `/api/v1` and `/apis/<group>/<version>` themselves are discovery documents:
+        // non-resource requests, as upstream.
+        if rest.is_empty() {
+            return non_resource();
+        }
         let mut info = RequestInfo {
             is_resource_request: true,
             path: path.to_string(),
