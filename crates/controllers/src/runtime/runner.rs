@@ -126,16 +126,28 @@ impl<H: Handler> Runner<H> {
                     continue;
                 }
             };
-            failures = 0;
             let mut stream = stream;
+            let mut delivered = false;
             while let Some(item) = stream.next().await {
                 match item {
-                    Ok(event) => apply(queue, cache, event),
+                    Ok(event) => {
+                        delivered = true;
+                        apply(queue, cache, event);
+                    }
                     Err(err) => {
                         tracing::info!(controller = %self.config.name, %err, "watch ended; listing again");
                         break;
                     }
                 }
+            }
+            // A watch that ends before delivering anything counts as a failure, so a server
+            // that keeps closing watches at once is not listed in a tight loop.
+            if delivered {
+                failures = 0;
+            } else {
+                let delay = self.config.relist_backoff.delay(failures);
+                failures = failures.saturating_add(1);
+                tokio::time::sleep(delay).await;
             }
         }
     }

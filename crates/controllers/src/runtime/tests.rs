@@ -241,3 +241,29 @@ async fn shutdown_lets_the_call_in_flight_finish_and_starts_no_more() {
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(handler.calls().len(), 1);
 }
+
+#[tokio::test(start_paused = true)]
+async fn failing_watches_are_retried_with_a_growing_delay() {
+    let fake = Arc::new(FakeCsrClient::with_objects([csr("a", "example.com/s")]));
+    for _ in 0..3 {
+        fake.fail_next(Verb::Watch, ClientError::Expired("too old".into()));
+    }
+    let handler = Recorder::new(0, open_gate());
+    let t0 = Instant::now();
+    let (stop, run) = start(&fake, &handler, config(1));
+    let lists = || {
+        fake.actions()
+            .iter()
+            .filter(|a| matches!(a, Action::List { .. }))
+            .count()
+    };
+    // Lists at 0s, then after 0.8s, 1.6s and 3.2s more: at 0, 0.8, 2.4 and 5.6s.
+    let mut seen = Vec::new();
+    for at_ms in [700, 900, 2300, 2500, 5500, 5700, 60_000] {
+        tokio::time::sleep_until(t0 + Duration::from_millis(at_ms)).await;
+        seen.push(lists());
+    }
+    assert_eq!(seen, vec![1, 2, 2, 3, 3, 4, 4]);
+    let _ = stop.send(true);
+    assert!(run.await.is_ok());
+}
