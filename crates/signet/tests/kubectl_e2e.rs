@@ -296,6 +296,14 @@ fn create_get_and_describe(version: KubectlVersion) {
     }
 }
 
+/// Impersonation of a second administrator, who is not the requester of the admin's CSRs.
+const APPROVER: [&str; 4] = ["--as", "approver", "--as-group", "system:masters"];
+
+/// Runs kubectl as [`APPROVER`] and asserts success, like [`Kubectl::ok`].
+fn approver(kubectl: &Kubectl, args: &[&str]) -> String {
+    kubectl.ok(&[&APPROVER[..], args].concat())
+}
+
 fn approve_deny_and_watch(version: KubectlVersion) {
     let server = Server::start();
     let kubectl = server.kubectl(version);
@@ -313,7 +321,22 @@ fn approve_deny_and_watch(version: KubectlVersion) {
     };
     watch.wait_for_stdout("the Pending row", timeout, |out| has_row(out, "Pending"));
 
-    let out = kubectl.ok(&["certificate", "approve", "to-approve"]);
+    // Signet's governance: the requester (here the admin who created it) may not decide on its
+    // own CSR, not even as system:masters (README, "no self-approval").
+    for verb in ["approve", "deny"] {
+        let out = kubectl.fails(&["certificate", verb, "to-approve"]);
+        assert_eq!(
+            out.stderr.trim_end(),
+            format!(
+                "Error from server (Forbidden): certificatesigningrequests.certificates.k8s.io \"to-approve\" is forbidden: user \"signet-admin\" requested this CSR and may not {verb} it: self-approval is refused by Signet's governance policy"
+            ),
+            "{version}: certificate {verb} by the requester"
+        );
+    }
+    assert_eq!(condition_of(&kubectl, "to-approve"), "Pending");
+
+    // Another administrator decides, as the README shows.
+    let out = approver(&kubectl, &["certificate", "approve", "to-approve"]);
     assert_eq!(
         out.trim_end(),
         "certificatesigningrequest.certificates.k8s.io/to-approve approved"
@@ -328,7 +351,7 @@ fn approve_deny_and_watch(version: KubectlVersion) {
     assert_eq!(condition_of(&kubectl, "to-approve"), "Approved");
     assert_eq!(condition_of(&kubectl, "to-deny"), "Pending");
 
-    let out = kubectl.ok(&["certificate", "deny", "to-deny"]);
+    let out = approver(&kubectl, &["certificate", "deny", "to-deny"]);
     assert_eq!(
         out.trim_end(),
         "certificatesigningrequest.certificates.k8s.io/to-deny denied"
@@ -336,13 +359,13 @@ fn approve_deny_and_watch(version: KubectlVersion) {
     assert_eq!(condition_of(&kubectl, "to-deny"), "Denied");
 
     // kubectl itself refuses to flip a decision (upstream §11.9).
-    let out = kubectl.fails(&["certificate", "deny", "to-approve"]);
+    let out = kubectl.fails(&[&APPROVER[..], &["certificate", "deny", "to-approve"]].concat());
     assert_eq!(
         out.stderr.trim_end(),
         "error: certificate signing request \"to-approve\" is already Approved",
         "{version}: deny of an approved CSR"
     );
-    let out = kubectl.fails(&["certificate", "approve", "to-deny"]);
+    let out = kubectl.fails(&[&APPROVER[..], &["certificate", "approve", "to-deny"]].concat());
     assert_eq!(
         out.stderr.trim_end(),
         "error: certificate signing request \"to-deny\" is already Denied",

@@ -1,14 +1,15 @@
 //! The official Kubernetes Python client against `signet serve`.
 //!
-//! Each test starts a server, prepares openssl-made fixtures, and runs one check of
+//! Each test starts a server, prepares openssl-made fixtures (and a second administrator, the
+//! approver), and runs one check of
 //! `tests/python/csr_client.py` with the venv's Python (`SIGNET_PYTHON`); the script asserts the
 //! exact upstream behaviour and the test fails with its output when it does not hold.
 
 mod common;
 
-use std::path::Path;
 use std::time::Duration;
 
+use common::kubeconfig::{self, UserAuth};
 use common::pki::{self, KeyAlg, Subject};
 use common::server::Server;
 use common::tools;
@@ -16,8 +17,12 @@ use common::tools;
 /// Bound on one check; each takes a few seconds.
 const TIMEOUT: Duration = Duration::from_secs(120);
 
-/// Writes `csr.pem`, `cert.pem` and `cert2.pem` into `dir`.
-fn write_fixtures(dir: &Path) {
+/// Writes `csr.pem`, `cert.pem`, `cert2.pem` and `approver.kubeconfig` into the work directory.
+///
+/// The approver is a second member of `system:masters` (client certificate CN `approver`):
+/// Signet refuses to let a CSR's requester decide on it, so approvals come from another user.
+fn write_fixtures(server: &Server) {
+    let dir = &server.work_dir();
     let csr = pki::openssl_csr(
         dir,
         "e2e",
@@ -33,12 +38,31 @@ fn write_fixtures(dir: &Path) {
     std::fs::write(dir.join("cert.pem"), cert).expect("write cert.pem");
     let cert2 = pki::self_signed_cert(dir, "self-signed-2", "other.example.com");
     std::fs::write(dir.join("cert2.pem"), cert2).expect("write cert2.pem");
+    let (cert, key) = pki::mint_client_cert(
+        &server.pki_dir(),
+        dir,
+        "approver",
+        Subject {
+            cn: "approver",
+            orgs: &["system:masters"],
+            sans: &[],
+        },
+    );
+    kubeconfig::write_for_user(
+        &server.admin_kubeconfig(),
+        &dir.join("approver.kubeconfig"),
+        "approver",
+        UserAuth::ClientCert {
+            cert: &cert,
+            key: &key,
+        },
+    );
 }
 
 fn run_check(check: &str) {
     let server = Server::start();
+    write_fixtures(&server);
     let fixtures = server.work_dir();
-    write_fixtures(&fixtures);
     let kubeconfig = server.admin_kubeconfig().display().to_string();
     let fixtures = fixtures.display().to_string();
     let out = tools::python("csr_client.py", &[&kubeconfig, &fixtures, check], TIMEOUT);

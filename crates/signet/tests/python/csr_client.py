@@ -5,8 +5,10 @@ Run by crates/signet/tests/python_client.rs, one check per process:
 
     csr_client.py KUBECONFIG FIXTURES_DIR CHECK
 
-FIXTURES_DIR holds `csr.pem` (an RSA CSR for CN/DNS e2e.example.com, made by openssl) and
-`cert.pem`, `cert2.pem` (self-signed certificates). Every check asserts the exact status codes,
+FIXTURES_DIR holds `csr.pem` (an RSA CSR for CN/DNS e2e.example.com, made by openssl),
+`cert.pem`, `cert2.pem` (self-signed certificates) and `approver.kubeconfig` (a second member of
+system:masters: Signet refuses to let a CSR's requester approve it, so the CSRs the admin creates
+are approved by the approver). Every check asserts the exact status codes,
 reasons and messages of upstream kube-apiserver (docs/upstream-csr-semantics.md); a failed
 assertion exits non-zero with what was expected and what the server sent.
 """
@@ -85,6 +87,8 @@ class Context:
         self.csr_pem = (fixtures / "csr.pem").read_text()
         self.cert_pem = (fixtures / "cert.pem").read_text()
         self.cert2_pem = (fixtures / "cert2.pem").read_text()
+        approver_api = config.new_client_from_config(config_file=str(fixtures / "approver.kubeconfig"))
+        self.approver = client.CertificatesV1Api(approver_api)
 
     def template(self, name=None, generate_name=None, signer="example.com/signet-py",
                  expiration_seconds=None, usages=None):
@@ -232,7 +236,14 @@ def check_approve_via_approval_subresource(ctx):
     ctx.create(name="py-approve")
     csr = ctx.certs.read_certificate_signing_request("py-approve")
     csr.status = client.V1CertificateSigningRequestStatus(conditions=[approved_condition()])
-    result = ctx.certs.replace_certificate_signing_request_approval("py-approve", csr)
+    expect_api_error(
+        lambda: ctx.certs.replace_certificate_signing_request_approval("py-approve", csr),
+        403, "Forbidden",
+        'certificatesigningrequests.certificates.k8s.io "py-approve" is forbidden: user '
+        '"signet-admin" requested this CSR and may not approve it: self-approval is refused by '
+        "Signet's governance policy")
+    log("ok: the requester may not approve its own CSR")
+    result = ctx.approver.replace_certificate_signing_request_approval("py-approve", csr)
     conditions = result.status.conditions
     expect_eq(len(conditions), 1, f"conditions {conditions}")
     c = conditions[0]
@@ -282,7 +293,7 @@ def check_conflict_on_stale_resource_version(ctx):
 
     stale.status = client.V1CertificateSigningRequestStatus(conditions=[approved_condition()])
     expect_api_error(
-        lambda: ctx.certs.replace_certificate_signing_request_approval("contested", stale),
+        lambda: ctx.approver.replace_certificate_signing_request_approval("contested", stale),
         409, "Conflict", message)
     log("ok: approval with a stale resourceVersion -> 409 Conflict")
 
@@ -371,7 +382,7 @@ def check_e2e_csr_api_operations(ctx):
     stream.stop()
     log("ok: patch, update, watch")
 
-    # 9-11. The /approval subresource.
+    # 9-11. The /approval subresource, written by the approver (not the requester).
     path = f"/apis/{CSR_GROUP}/v1/certificatesigningrequests/{name}"
     raw = ctx.raw_get(f"{path}/approval")
     expect_eq((raw.get("apiVersion"), raw.get("kind")), (f"{CSR_GROUP}/v1", "CertificateSigningRequest"),
@@ -381,12 +392,12 @@ def check_e2e_csr_api_operations(ctx):
         "metadata": {"annotations": {"patchedapproval": "true"}},
         "status": {"conditions": [{"type": "ApprovalPatch", "status": "True", "reason": "e2e"}]},
     }
-    patched = ctx.certs.patch_certificate_signing_request_approval(name, approval_patch,
-                                                                   _content_type=MERGE_PATCH)
+    patched = ctx.approver.patch_certificate_signing_request_approval(name, approval_patch,
+                                                                      _content_type=MERGE_PATCH)
     expect_eq([c.type for c in patched.status.conditions], ["ApprovalPatch"], "approval patch")
     expect_eq(patched.metadata.annotations.get("patchedapproval"), "true", "approval annotation")
     patched.status.conditions.append(approved_condition())
-    approved = ctx.certs.replace_certificate_signing_request_approval(name, patched)
+    approved = ctx.approver.replace_certificate_signing_request_approval(name, patched)
     expect_eq([c.type for c in approved.status.conditions], ["ApprovalPatch", "Approved"],
               "conditions after the approval update")
     log("ok: /approval get, patch, update")
