@@ -2,12 +2,13 @@
 //!
 //! Start with [`SqliteStore::open`].  Inside, one writer thread owns the write connection and
 //! commits whatever requests have queued up in one transaction (`writer`, `apply`); a pool of
-//! read connections serves gets, lists and watch replays from consistent snapshots (`read`,
-//! with `remaining` sparing a recount on every page); watch streams replay history and then
-//! follow the writer's live notices (`watch`).  The tables and why they look the way they do are
-//! described in `schema`.
+//! read connections (`pool`) serves gets, lists and watch replays from consistent snapshots
+//! (`read`, with `remaining` sparing a recount on every page); watch streams replay history and
+//! then follow the writer's live notices (`watch`).  The tables and why they look the way they
+//! do are described in `schema`.
 
 mod apply;
+mod pool;
 mod range;
 mod read;
 mod remaining;

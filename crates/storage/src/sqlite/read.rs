@@ -1,6 +1,6 @@
-//! The read side: a small pool of connections that run `get`, `list` and watch replays on the
-//! blocking thread pool, each in its own read transaction, so reads see one consistent snapshot
-//! and never wait behind the writer.
+//! The read side: `get`, `list` and watch replays, each run on a pooled connection (`pool`) in
+//! its own read transaction, so a read sees one consistent snapshot and never waits behind the
+//! writer.
 //!
 //! A list at the latest revision scans `current`.  A list at an older revision R reads `current`
 //! too and corrects it with the keys written after R, whose state at R comes from `history`: the
@@ -8,84 +8,13 @@
 //! never to the number of versions stored.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
 
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
-use tokio::sync::Semaphore;
 
 use super::range::KeyRange;
 use super::remaining::RemainingCache;
 use super::schema::{Meta, internal, read_meta};
 use crate::{EventKind, KeyValue, ListOptions, ListResult, Revision, StorageError, WatchEvent};
-
-/// Read connections, lent out one per blocking task.
-pub(super) struct ReadPool {
-    conns: Mutex<Vec<Connection>>,
-    permits: Semaphore,
-    /// Connections still in the pool (lent out or not).
-    size: AtomicU32,
-}
-
-impl ReadPool {
-    pub fn new(conns: Vec<Connection>) -> Self {
-        let size = u32::try_from(conns.len()).unwrap_or(u32::MAX);
-        Self {
-            permits: Semaphore::new(conns.len()),
-            conns: Mutex::new(conns),
-            size: AtomicU32::new(size),
-        }
-    }
-
-    /// Runs `f` on a pooled connection on the blocking thread pool.
-    pub async fn run<T, F>(self: &Arc<Self>, f: F) -> Result<T, StorageError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut Connection) -> Result<T, StorageError> + Send + 'static,
-    {
-        let permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|_| StorageError::Closed)?;
-        let mut conn = self.lock().pop().ok_or(StorageError::Closed)?;
-        let joined = tokio::task::spawn_blocking(move || {
-            let result = f(&mut conn);
-            (conn, result)
-        })
-        .await;
-        match joined {
-            Ok((conn, result)) => {
-                self.lock().push(conn);
-                result
-            }
-            Err(err) => {
-                // The connection went down with the task: shrink the pool instead of handing out
-                // a permit that has no connection behind it.
-                permit.forget();
-                self.size.fetch_sub(1, Ordering::SeqCst);
-                Err(StorageError::Internal(format!("read task failed: {err}")))
-            }
-        }
-    }
-
-    /// Waits for the reads in flight, then closes every connection; later reads fail with
-    /// [`StorageError::Closed`].
-    pub async fn close(&self) {
-        let size = self.size.load(Ordering::SeqCst);
-        if let Ok(all) = self.permits.acquire_many(size).await {
-            all.forget();
-        }
-        self.permits.close();
-        self.lock().clear();
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Connection>> {
-        // A panic while holding the lock cannot leave the Vec half-updated (push and pop are
-        // atomic with respect to unwinding), so a poisoned lock is still safe to use.
-        self.conns.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
 
 fn read_txn(conn: &mut Connection) -> Result<Transaction<'_>, StorageError> {
     conn.transaction_with_behavior(TransactionBehavior::Deferred)

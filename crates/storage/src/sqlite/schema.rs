@@ -127,7 +127,10 @@ pub(super) fn open_writer(path: &Path) -> Result<(Connection, Meta), StorageErro
     }
     // FULL makes every commit fsync the WAL before it returns: an acknowledged write survives a
     // crash of the process or the machine.
-    conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = OFF;")
+    // A checkpoint leaves the WAL file at its largest size unless told to shrink it.
+    conn.execute_batch(
+        "PRAGMA synchronous = FULL; PRAGMA foreign_keys = OFF; PRAGMA journal_size_limit = 67108864;",
+    )
         .map_err(internal)?;
     tune(&conn)?;
     conn.execute_batch(CREATE_TABLES).map_err(internal)?;

@@ -9,7 +9,8 @@ use std::thread::JoinHandle;
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use super::apply::{Outcome, WriteOp};
-use super::read::{self, ReadPool};
+use super::pool::ReadPool;
+use super::read;
 use super::remaining::RemainingCache;
 use super::schema::{self, DbLock};
 use super::watch;

@@ -13,8 +13,9 @@ use std::sync::Arc;
 
 use tokio::sync::broadcast::{self, error::RecvError};
 
+use super::pool::ReadPool;
 use super::range::KeyRange;
-use super::read::{ReadPool, Replay, replay};
+use super::read::{Replay, replay};
 use super::writer::Notice;
 use crate::{Revision, StorageError, WatchEvent, WatchStream};
 
