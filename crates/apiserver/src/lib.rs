@@ -14,6 +14,7 @@ pub mod error;
 pub mod handlers;
 pub mod health;
 pub mod impersonation;
+pub mod inprocess;
 pub mod negotiate;
 pub mod openapi;
 pub mod patch;

@@ -70,7 +70,16 @@ macro_rules! for_both_kubectl_versions {
 for_both_kubectl_versions!(separation_of_powers);
 
 fn create_csr(server: &Server, kubectl: &Kubectl, name: &str, signer: &str, extra: &[&str]) {
-    let csr = pki::openssl_csr(&server.work_dir(), name, KeyAlg::EcP256, Subject { cn: name, orgs: &[], sans: &[] });
+    let csr = pki::openssl_csr(
+        &server.work_dir(),
+        name,
+        KeyAlg::EcP256,
+        Subject {
+            cn: name,
+            orgs: &[],
+            sans: &[],
+        },
+    );
     let manifest = pki::csr_manifest(name, &csr.pem, signer, None, &USAGES);
     let path = server.work_dir().join(format!("{name}.yaml"));
     std::fs::write(&path, manifest).expect("write manifest");
@@ -78,7 +87,10 @@ fn create_csr(server: &Server, kubectl: &Kubectl, name: &str, signer: &str, extr
     let mut args = vec!["create", "-f", file.as_str()];
     args.extend_from_slice(extra);
     let out = kubectl.ok(&args);
-    assert_eq!(out.trim_end(), format!("certificatesigningrequest.certificates.k8s.io/{name} created"));
+    assert_eq!(
+        out.trim_end(),
+        format!("certificatesigningrequest.certificates.k8s.io/{name} created")
+    );
 }
 
 fn separation_of_powers(version: KubectlVersion) {
@@ -107,7 +119,11 @@ fn separation_of_powers(version: KubectlVersion) {
 
     // bob, through the admin's impersonation, approves for example.com/* only.
     let out = admin.ok(&["certificate", "approve", "for-foo", "--as", "bob"]);
-    assert_eq!(out.trim_end(), "certificatesigningrequest.certificates.k8s.io/for-foo approved", "{version}");
+    assert_eq!(
+        out.trim_end(),
+        "certificatesigningrequest.certificates.k8s.io/for-foo approved",
+        "{version}"
+    );
     let out = admin.fails(&["certificate", "approve", "for-other", "--as", "bob"]);
     assert_eq!(
         out.stderr.trim_end(),
@@ -117,15 +133,41 @@ fn separation_of_powers(version: KubectlVersion) {
 
     // bob with his own token: the same answer.
     let bob_config = work.join("bob.kubeconfig");
-    kubeconfig::write_for_user(&server.admin_kubeconfig(), &bob_config, "bob", UserAuth::Token(BOB_TOKEN));
+    kubeconfig::write_for_user(
+        &server.admin_kubeconfig(),
+        &bob_config,
+        "bob",
+        UserAuth::Token(BOB_TOKEN),
+    );
     let bob = admin.with_kubeconfig(&bob_config);
     let out = bob.fails(&["certificate", "approve", "for-other"]);
-    assert!(out.stderr.contains("user not permitted to approve requests with signerName \"other.io/x\""), "{version}\n{out}");
+    assert!(
+        out.stderr
+            .contains("user not permitted to approve requests with signerName \"other.io/x\""),
+        "{version}\n{out}"
+    );
 
     // alice (a client certificate) may request and approve for example.com/*, but not her own CSR.
-    let (cert, key) = pki::mint_client_cert(&server.pki_dir(), &work, "alice", Subject { cn: "alice", orgs: &["devs"], sans: &[] });
+    let (cert, key) = pki::mint_client_cert(
+        &server.pki_dir(),
+        &work,
+        "alice",
+        Subject {
+            cn: "alice",
+            orgs: &["devs"],
+            sans: &[],
+        },
+    );
     let alice_config = work.join("alice.kubeconfig");
-    kubeconfig::write_for_user(&server.admin_kubeconfig(), &alice_config, "alice", UserAuth::ClientCert { cert: &cert, key: &key });
+    kubeconfig::write_for_user(
+        &server.admin_kubeconfig(),
+        &alice_config,
+        "alice",
+        UserAuth::ClientCert {
+            cert: &cert,
+            key: &key,
+        },
+    );
     let alice = admin.with_kubeconfig(&alice_config);
     create_csr(&server, &alice, "alices", "example.com/foo", &[]);
     let out = alice.fails(&["certificate", "approve", "alices"]);
@@ -135,13 +177,20 @@ fn separation_of_powers(version: KubectlVersion) {
         "{version}"
     );
     let out = bob.ok(&["certificate", "approve", "alices"]);
-    assert_eq!(out.trim_end(), "certificatesigningrequest.certificates.k8s.io/alices approved", "{version}");
+    assert_eq!(
+        out.trim_end(),
+        "certificatesigningrequest.certificates.k8s.io/alices approved",
+        "{version}"
+    );
     let rows = admin.ok(&["get", "csr", "--no-headers"]);
     let conditions: Vec<(String, String)> = rows
         .lines()
         .map(|l| {
             let cells: Vec<&str> = l.split_whitespace().collect();
-            (cells[0].to_string(), cells.last().copied().unwrap_or("").to_string())
+            (
+                cells[0].to_string(),
+                cells.last().copied().unwrap_or("").to_string(),
+            )
         })
         .collect();
     assert_eq!(
@@ -153,23 +202,57 @@ fn separation_of_powers(version: KubectlVersion) {
         ],
         "{version}"
     );
-    let requestors: Vec<String> = rows.lines().map(|l| l.split_whitespace().nth(3).unwrap_or("").to_string()).collect();
+    let requestors: Vec<String> = rows
+        .lines()
+        .map(|l| l.split_whitespace().nth(3).unwrap_or("").to_string())
+        .collect();
     assert_eq!(requestors, vec!["alice", "carol", "carol"], "{version}");
 
     // kubectl auth can-i
-    let out = admin.fails(&["auth", "can-i", "create", "certificatesigningrequests", "--as", "bob"]);
+    let out = admin.fails(&[
+        "auth",
+        "can-i",
+        "create",
+        "certificatesigningrequests",
+        "--as",
+        "bob",
+    ]);
     assert_eq!(out.stdout.trim_end(), "no", "{version}");
-    let out = admin.run(&["auth", "can-i", "create", "certificatesigningrequests", "--as", "alice"]);
+    let out = admin.run(&[
+        "auth",
+        "can-i",
+        "create",
+        "certificatesigningrequests",
+        "--as",
+        "alice",
+    ]);
     assert!(out.success(), "{version}\n{out}");
     assert_eq!(out.stdout.trim_end(), "yes", "{version}");
-    let out = bob.run(&["auth", "can-i", "update", "certificatesigningrequests", "--subresource", "approval"]);
+    let out = bob.run(&[
+        "auth",
+        "can-i",
+        "update",
+        "certificatesigningrequests",
+        "--subresource",
+        "approval",
+    ]);
     assert_eq!(out.stdout.trim_end(), "yes", "{version}\n{out}");
 
     // kubectl auth whoami (kubectl 1.26+): with a client certificate and with a token.
     if version == KubectlVersion::V1_37 {
-        let out = alice.ok(&["auth", "whoami", "-o", "jsonpath={.status.userInfo.username} {.status.userInfo.groups}"]);
+        let out = alice.ok(&[
+            "auth",
+            "whoami",
+            "-o",
+            "jsonpath={.status.userInfo.username} {.status.userInfo.groups}",
+        ]);
         assert_eq!(out, "alice [\"devs\",\"system:authenticated\"]");
-        let out = bob.ok(&["auth", "whoami", "-o", "jsonpath={.status.userInfo.username} {.status.userInfo.groups}"]);
+        let out = bob.ok(&[
+            "auth",
+            "whoami",
+            "-o",
+            "jsonpath={.status.userInfo.username} {.status.userInfo.groups}",
+        ]);
         assert_eq!(out, "bob [\"system:authenticated\"]");
     }
 }
