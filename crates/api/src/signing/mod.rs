@@ -16,7 +16,6 @@ mod sign;
 mod usage;
 mod well_known;
 
-
 pub use ca::CaKeyPair;
 pub use custom::{
     IpNet, IpNetError, KeyRequirement, Pattern, SignerPolicy, SubjectConstraints, custom_policy,
@@ -27,3 +26,6 @@ pub use usage::{
     ExtKeyUsage, KeyUsage, MappedUsages, map_usages, usage_to_ext_key_usage, usage_to_key_usage,
 };
 pub use well_known::{WellKnownSigner, well_known_policy};
+
+#[cfg(test)]
+mod tests;
