@@ -11,9 +11,11 @@
 //!   and may only be a whole label.
 //! * subject and `emailPatterns` patterns are globs: `*` matches any run of characters
 //!   (including none); everything else matches itself, case-sensitively.
-//! * an empty subject pattern list leaves that attribute unrestricted; an empty `dnsNames`,
-//!   `ipRanges`, `uriPrefixes` or `emailPatterns` list forbids that kind of SAN, and an empty
-//!   `keyAlgorithms` list accepts every key the CSR parser accepts.
+//! * an empty list leaves its rule out: no subject pattern means any value, no `dnsNames`
+//!   (`ipRanges`, `uriPrefixes`, `emailPatterns`) means any DNS name (IP, URI, email), no
+//!   `keyAlgorithms` means every key the CSR parser accepts. So `SignerPolicy::default()`
+//!   allows everything, and a policy laid over a well-known signer only narrows what it names.
+//!   `maxSANs: 0` forbids SANs altogether.
 //!
 //! Checks run in this order and the first failure is reported: allowedUsages, subject
 //! (commonName, organization, organizationalUnit), maxSANs, dnsNames, ipRanges, uriPrefixes,
@@ -244,18 +246,12 @@ pub fn custom_policy(
     {
         return Err(format!("{sans} subjectAltNames exceed maxSANs {max}"));
     }
-    if let Some(dns) = csr
-        .dns_names
-        .iter()
-        .find(|d| !policy.dns_names.iter().any(|p| p.matches_dns(d)))
-    {
+    if let Some(dns) = refused(&csr.dns_names, &policy.dns_names, |p, d| p.matches_dns(d)) {
         return Err(refusal("DNS name", dns, "dnsNames", &policy.dns_names));
     }
-    if let Some(ip) = csr
-        .ip_addresses
-        .iter()
-        .find(|ip| !policy.ip_ranges.iter().any(|n| n.contains(**ip)))
-    {
+    if let Some(ip) = refused(&csr.ip_addresses, &policy.ip_ranges, |n, ip| {
+        n.contains(*ip)
+    }) {
         return Err(refusal(
             "IP address",
             &ip.to_string(),
@@ -263,19 +259,14 @@ pub fn custom_policy(
             &policy.ip_ranges,
         ));
     }
-    if let Some(uri) = csr.uris.iter().find(|u| {
-        !policy
-            .uri_prefixes
-            .iter()
-            .any(|p| u.starts_with(p.as_str()))
+    if let Some(uri) = refused(&csr.uris, &policy.uri_prefixes, |p, u| {
+        u.starts_with(p.as_str())
     }) {
         return Err(refusal("URI", uri, "uriPrefixes", &policy.uri_prefixes));
     }
-    if let Some(email) = csr
-        .email_addresses
-        .iter()
-        .find(|e| !policy.email_patterns.iter().any(|p| p.matches_glob(e)))
-    {
+    if let Some(email) = refused(&csr.email_addresses, &policy.email_patterns, |p, e| {
+        p.matches_glob(e)
+    }) {
         return Err(refusal(
             "email address",
             email,
@@ -302,6 +293,18 @@ pub fn custom_policy(
         ));
     }
     Ok(())
+}
+
+/// The first value no rule matches; `None` when there are no rules (the rule is left out).
+fn refused<'a, V, R>(
+    values: &'a [V],
+    rules: &[R],
+    matches: impl Fn(&R, &V) -> bool,
+) -> Option<&'a V> {
+    if rules.is_empty() {
+        return None;
+    }
+    values.iter().find(|v| !rules.iter().any(|r| matches(r, v)))
 }
 
 fn check_subject(constraints: &SubjectConstraints, csr: &ParsedCsr) -> Result<(), String> {
