@@ -42,7 +42,7 @@ impl Default for SqliteOptions {
             history_revisions: 10_000,
             compaction_interval: 1_000,
             read_connections: 4,
-            watch_buffer: 1024,
+            watch_buffer: 256,
             write_queue: 4096,
         }
     }
@@ -78,6 +78,11 @@ pub(super) struct Shared {
 /// The embedded backend: one SQLite database file in WAL mode.
 ///
 /// The first revision of an empty store is 1; the first write is committed at revision 2.
+/// Every write is on disk (fsynced) before it is acknowledged.
+///
+/// Call [`Store::close`] before dropping the store: it commits what is queued, checkpoints the
+/// WAL and releases the database before it returns.  A store dropped without `close` stops its
+/// writer in the background, so opening the same file again at once may find it still in use.
 pub struct SqliteStore {
     path: PathBuf,
     requests: mpsc::Sender<Request>,
