@@ -26,4 +26,5 @@ pub mod request_info;
 pub mod reviews;
 pub mod server;
 pub mod tls;
+pub mod trust_bundles;
 pub mod user;

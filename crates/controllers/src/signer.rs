@@ -45,6 +45,8 @@ pub struct SignerSpec {
     pub policy: Option<SignerPolicy>,
     /// The longest certificate lifetime this signer issues.
     pub max_ttl: Duration,
+    /// The lifetime of a certificate whose CSR asks for none (`None`: `max_ttl`, as upstream).
+    pub default_ttl: Option<Duration>,
 }
 
 /// Why a CSR could not be handled now; every one of these is retried with backoff.
@@ -210,7 +212,10 @@ impl SigningController {
         let request = SignRequest {
             csr: parsed,
             usages,
-            expiration_seconds: csr.spec.expiration_seconds,
+            expiration_seconds: csr.spec.expiration_seconds.or_else(|| {
+                spec.default_ttl
+                    .map(|d| i32::try_from(d.as_secs()).unwrap_or(i32::MAX))
+            }),
             max_ttl: spec.max_ttl,
         };
         // `sign` takes an infallible filler; a failure of the system RNG is noted and turned

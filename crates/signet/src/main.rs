@@ -2,6 +2,7 @@
 //!
 //! This file only parses arguments and dispatches; each subcommand lives in its own module.
 
+mod config;
 mod serve;
 
 use std::process::ExitCode;

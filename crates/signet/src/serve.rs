@@ -12,12 +12,19 @@ use anyhow::Context;
 use signet_api::clock::SystemClock;
 use signet_apiserver::assemble::{ServerParts, assemble};
 use signet_apiserver::authn::{Authenticator, AuthnConfig};
+use signet_apiserver::inprocess::InProcessCsrClient;
 use signet_apiserver::pki::{self, PkiOptions};
 use signet_apiserver::registry::csr_admission::GovernancePolicy;
 use signet_apiserver::server::router;
 use signet_apiserver::tls;
+use signet_apiserver::user::UserInfo;
+use signet_controllers::ca_store::CaStore;
+use signet_controllers::client::CsrClient;
+use signet_controllers::runtime::{Runner, RunnerConfig};
+use signet_controllers::signer::{SignerSpec, SigningController};
 use signet_storage::Store;
 use signet_storage::sqlite::{SqliteOptions, SqliteStore};
+use std::collections::BTreeMap;
 
 /// Options of `signet serve`.
 #[derive(clap::Args, Debug)]
@@ -47,6 +54,10 @@ pub struct ServeArgs {
     /// Break-glass: allow self-approval for this signer name only; repeatable.
     #[arg(long = "allow-self-approval-for", value_name = "SIGNER")]
     pub self_approval_signers: Vec<String>,
+    /// Signers (CAs, lifetimes, policies) as YAML; see the README.  Without it the four
+    /// well-known signers run with generated CAs and upstream's one-year lifetime cap.
+    #[arg(long, value_name = "FILE", env = "SIGNET_CONFIG")]
+    pub config: Option<PathBuf>,
 }
 
 /// Run the server until a termination signal.
@@ -80,7 +91,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     })
     .context("failed to set up authentication")?;
     let clock: Arc<dyn signet_api::clock::Clock> = Arc::new(SystemClock);
+    let signer_clock = clock.clone();
     let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
+    let shutdown_rx2 = shutdown_rx.clone();
     let state = assemble(ServerParts {
         store: store.clone(),
         clock,
@@ -93,7 +106,23 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     })
     .await
     .map_err(|e| anyhow::anyhow!("failed to start the API server: {}", e.message))?;
-    let tls_config = tls::server_config_for(&pki).context("failed to configure TLS")?;
+    let signers = crate::config::load(args.config.as_deref())?;
+    let ca_store = Arc::new(
+        CaStore::open(
+            &args.data_dir,
+            signers.iter().map(|s| (s.name.as_str(), &s.ca)),
+            jiff::Timestamp::now(),
+        )
+        .context("failed to set up the signers' CAs")?,
+    );
+    let tls_config = tls_with_signer_roots(&pki, &ca_store)?;
+    start_signing(
+        &state,
+        signer_clock,
+        &signers,
+        &ca_store,
+        shutdown_rx2.clone(),
+    );
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("failed to listen on {}", args.listen))?;
@@ -151,4 +180,100 @@ fn create_private_dir(dir: &std::path::Path) -> anyhow::Result<()> {
         .mode(0o700)
         .create(dir)
         .with_context(|| format!("failed to create {}", dir.display()))
+}
+
+/// Client certificates issued by the kube-apiserver client signers authenticate to Signet, as
+/// in a cluster: their CAs join the cluster CA as client-certificate roots.
+fn tls_with_signer_roots(
+    pki: &pki::ServerPki,
+    ca_store: &CaStore,
+) -> anyhow::Result<Arc<rustls::ServerConfig>> {
+    let mut roots = (*pki
+        .client_ca_roots()
+        .context("failed to read the client CA")?)
+    .clone();
+    for name in [
+        "kubernetes.io/kube-apiserver-client",
+        "kubernetes.io/kube-apiserver-client-kubelet",
+    ] {
+        let Some(source) = ca_store.get(name) else {
+            continue;
+        };
+        let ca = source
+            .current()
+            .with_context(|| format!("failed to read the CA of {name}"))?;
+        let der = pki::certificate_der(&ca.cert_pem())
+            .with_context(|| format!("invalid CA of {name}"))?;
+        roots
+            .add(der)
+            .with_context(|| format!("the CA of {name} cannot be a client root"))?;
+    }
+    let key = pki
+        .serving_key()
+        .context("failed to read the serving key")?;
+    tls::server_config(pki.serving_chain(), key, Some(Arc::new(roots)))
+        .context("failed to configure TLS")
+}
+
+/// Run the signing controller in-process (as `signet:controller:signer`, through the same
+/// authorization and admission as any client) and publish every signer's trust bundle.
+fn start_signing(
+    state: &signet_apiserver::server::AppState,
+    clock: Arc<dyn signet_api::clock::Clock>,
+    signers: &[crate::config::SignerConfig],
+    ca_store: &Arc<CaStore>,
+    shutdown: tokio::sync::watch::Receiver<bool>,
+) {
+    let Some(csrs) = state
+        .registry("certificates.k8s.io", "v1", "certificatesigningrequests")
+        .cloned()
+    else {
+        return;
+    };
+    let user = UserInfo {
+        name: signet_api::rbac::SIGNET_CONTROLLER_SIGNER.to_string(),
+        groups: vec!["system:authenticated".to_string()],
+        ..Default::default()
+    };
+    let client: Arc<dyn CsrClient> = Arc::new(InProcessCsrClient::new(
+        csrs,
+        state.authz.clone(),
+        clock.clone(),
+        user,
+        shutdown.clone(),
+    ));
+    let specs: BTreeMap<String, SignerSpec> = signers
+        .iter()
+        .filter_map(|s| {
+            let ca = ca_store.get(&s.name)?;
+            Some((
+                s.name.clone(),
+                SignerSpec {
+                    ca,
+                    policy: s.policy.clone(),
+                    max_ttl: s.max_ttl,
+                    default_ttl: s.default_ttl,
+                },
+            ))
+        })
+        .collect();
+    let controller = Arc::new(SigningController::new(client.clone(), specs, clock));
+    tokio::spawn(
+        Runner::new(client, controller, RunnerConfig::new("csrsigning")).run(shutdown.clone()),
+    );
+    if let Some(bundles) = state
+        .registry("certificates.k8s.io", "v1", "clustertrustbundles")
+        .cloned()
+    {
+        let sources: Vec<(String, Arc<signet_controllers::ca_store::CaSource>)> = ca_store
+            .iter()
+            .map(|(n, s)| (n.to_string(), s.clone()))
+            .collect();
+        tokio::spawn(signet_apiserver::trust_bundles::publish_loop(
+            bundles,
+            sources,
+            state.authz.clone(),
+            shutdown,
+        ));
+    }
 }

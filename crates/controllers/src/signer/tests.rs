@@ -113,6 +113,7 @@ fn fixture(csr: CertificateSigningRequest) -> Setup {
         ca: Arc::clone(&ca),
         policy,
         max_ttl: Duration::from_secs(24 * 60 * 60),
+        default_ttl: None,
     };
     let custom = SignerPolicy {
         max_sans: Some(1),
