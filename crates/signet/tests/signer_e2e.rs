@@ -360,3 +360,31 @@ fn issue_verify_and_log_in(version: KubectlVersion) {
     ]);
     assert_eq!(bundle, "example.com:payments:ca");
 }
+
+#[test]
+fn an_invalid_config_stops_the_start_and_names_the_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("signet.yaml");
+    std::fs::write(
+        &config,
+        "signers:\n  example.com/x:\n    ipRanges: [10.0.0.0/40]\n",
+    )
+    .expect("write");
+    let out = cmd::run(
+        std::process::Command::new(env!("CARGO_BIN_EXE_signet")).args([
+            "serve",
+            "--data-dir",
+            &dir.path().join("data").display().to_string(),
+            "--listen",
+            "127.0.0.1:0",
+            "--config",
+            &config.display().to_string(),
+        ]),
+        Duration::from_secs(30),
+    );
+    assert_eq!(out.code, Some(1), "{out}");
+    assert!(
+        out.stderr.contains("invalid CIDR \"10.0.0.0/40\"") && out.stderr.contains("line 3"),
+        "{out}"
+    );
+}
