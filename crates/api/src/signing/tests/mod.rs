@@ -4,6 +4,7 @@
 
 mod ca;
 mod custom;
+mod golden;
 mod issue;
 mod openssl;
 mod well_known;
