@@ -93,7 +93,13 @@ fn add(at: Timestamp, by: Duration, forward: bool) -> Timestamp {
 /// as Go re-encodes a parsed `pkix.Name` (see [`certificate`](super::certificate)), the
 /// request's DNS/email/IP/URI SANs and public key copied, KeyUsage and ExtKeyUsage from
 /// `usages` only, basicConstraints CA:FALSE, subject and authority key identifiers, and every
-/// other requested extension dropped.
+/// other requested extension dropped. Extensions appear in Go's order (KeyUsage, ExtKeyUsage,
+/// basicConstraints, SKI, AKI, SAN; SAN critical when the subject is empty).
+///
+/// One deliberate difference: Go writes a subject key identifier only into CA certificates;
+/// Signet also gives every issued certificate one (RFC 5280 §4.2.1.2 recommends it, and
+/// clients ignore it), truncated SHA-256 of the public key as Go 1.25 computes it for CAs.
+/// The authority key identifier is the CA's SKI, omitted when the CA has none, as in Go.
 pub fn sign(
     ca: &CaKeyPair,
     req: &SignRequest<'_>,
