@@ -90,8 +90,9 @@ fn add(at: Timestamp, by: Duration, forward: bool) -> Timestamp {
 /// In upstream's order: the request is re-parsed and its signature re-verified; a serial is
 /// drawn (128 random bits from `rng`); usages are mapped (unknown ones fail); the validity is
 /// computed and checked against the CA; then the certificate is built: the subject re-encoded
-/// as Go re-encodes a parsed `pkix.Name` (C, ST, L, STREET, POSTALCODE, O, OU, CN, SERIALNUMBER), the
-/// request's DNS/email/IP/URI SANs and public key copied, KeyUsage and ExtKeyUsage from
+/// as Go re-encodes a parsed `pkix.Name` (C, ST, L, STREET, POSTALCODE, O, OU, CN,
+/// SERIALNUMBER; other attributes dropped), the request's DNS/email/IP/URI SANs and public key
+/// copied, KeyUsage and ExtKeyUsage from
 /// `usages` only, basicConstraints CA:FALSE, subject and authority key identifiers, and every
 /// other requested extension dropped. Extensions appear in Go's order (KeyUsage, ExtKeyUsage,
 /// basicConstraints, SKI, AKI, SAN; SAN critical when the subject is empty).
