@@ -69,6 +69,12 @@ pub async fn assemble(parts: ServerParts) -> Result<AppState, ApiError> {
         authorization_reason: "bootstrap policy".to_string(),
     };
     crate::bootstrap_policy::reconcile_policy(&cluster_roles, &cluster_role_bindings, &ctx).await?;
+    crate::aggregation::sync(&cluster_roles, &ctx).await?;
+    tokio::spawn(crate::aggregation::run(
+        cluster_roles.clone(),
+        rbac.clone(),
+        shutdown.clone(),
+    ));
     Ok(AppState {
         registries: Arc::new(registries),
         store,

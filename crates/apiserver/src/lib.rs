@@ -5,6 +5,7 @@
 //! per-resource strategies and REST handlers; [`error::ApiError`] is the one error that becomes a
 //! Kubernetes `Status` response.
 
+pub mod aggregation;
 pub mod assemble;
 pub mod authn;
 pub mod authz;

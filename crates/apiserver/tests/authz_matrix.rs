@@ -641,3 +641,60 @@ async fn access_reviews_and_impersonation() {
         "users \"requester\" is forbidden: User \"approver-foo\" cannot impersonate resource \"users\" in API group \"\" at the cluster scope"
     );
 }
+
+#[tokio::test]
+async fn aggregated_cluster_roles_collect_the_rules_of_the_roles_they_select() {
+    let h = setup().await;
+    let aggregate = json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+        "metadata": {"name": "csr-readers"},
+        "aggregationRule": {"clusterRoleSelectors": [{"matchLabels": {"example.com/aggregate-to-csr-readers": "true"}}]}});
+    assert_eq!(
+        h.admin("POST", CLUSTER_ROLES, Some(aggregate))
+            .await
+            .status
+            .as_u16(),
+        201
+    );
+    let mut piece = role("piece", json!([read_csrs()]));
+    piece["metadata"]["labels"] = json!({"example.com/aggregate-to-csr-readers": "true"});
+    assert_eq!(
+        h.admin("POST", CLUSTER_ROLES, Some(piece))
+            .await
+            .status
+            .as_u16(),
+        201
+    );
+    assert_eq!(
+        h.admin(
+            "POST",
+            CLUSTER_ROLE_BINDINGS,
+            Some(binding(
+                "readers",
+                "csr-readers",
+                user("system:serviceaccount:ci:deployer")
+            ))
+        )
+        .await
+        .status
+        .as_u16(),
+        201
+    );
+    // The aggregation controller runs on changes; wait (bounded) for it to write the rules.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let r = h
+            .admin("GET", &format!("{CLUSTER_ROLES}/csr-readers"), None)
+            .await;
+        if r.body["rules"] == json!([read_csrs()]) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "aggregated rules never appeared: {}",
+            r.text
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let r = h.as_user(SERVICE_ACCOUNT, "GET", CSRS, None).await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.text);
+}
