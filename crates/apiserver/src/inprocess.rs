@@ -7,9 +7,11 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use futures::StreamExt;
+use k8s_openapi::api::authorization::v1::SubjectAccessReviewSpec;
 use k8s_openapi::api::certificates::v1::CertificateSigningRequest;
 use serde_json::Value;
 use signet_api::clock::Clock;
+use signet_api::field::{BadValue, FieldError};
 use signet_api::selectors::FieldSelector;
 use signet_controllers::client::{ClientError, CsrClient, CsrEvent, CsrEventStream, CsrList};
 
@@ -17,6 +19,7 @@ use crate::authz::{Attributes, Authorizer, forbidden_reason};
 use crate::error::ApiError;
 use crate::registry::{
     DeleteParams, Endpoint, ListParams, Registry, RequestContext, UpdateParams, WatchParams,
+    invalid_error,
 };
 use crate::user::UserInfo;
 
@@ -38,6 +41,14 @@ fn to_client_error(e: ApiError) -> ClientError {
         422 => ClientError::Invalid(e.message),
         410 => ClientError::Expired(e.message),
         _ => ClientError::Other(e.message),
+    }
+}
+
+/// A SubjectAccessReview the HTTP endpoint would reject as invalid, with its message.
+fn review_invalid(err: FieldError) -> ClientError {
+    match crate::reviews::find("authorization.k8s.io", "v1", "subjectaccessreviews") {
+        Some(info) => to_client_error(invalid_error(info, "", &[err])),
+        None => ClientError::Invalid(err.to_string()),
     }
 }
 
@@ -90,13 +101,18 @@ impl InProcessCsrClient {
             name: name.to_string(),
             ..Default::default()
         };
+        self.check(attrs, name)
+    }
+
+    /// The reason `attrs` is allowed, or the Forbidden error the HTTP pipeline would return.
+    fn check(&self, attrs: Attributes, name: &str) -> Result<String, ClientError> {
         let d = self.authz.authorize(&attrs);
         if d.allowed {
             return Ok(d.reason);
         }
         let e = ApiError::forbidden_for(
-            "certificates.k8s.io",
-            "certificatesigningrequests",
+            &attrs.api_group,
+            &attrs.resource,
             name,
             &forbidden_reason(&attrs, &d.reason),
         );
@@ -237,5 +253,72 @@ impl CsrClient for InProcessCsrClient {
             .await
             .map_err(to_client_error)?;
         Ok(())
+    }
+
+    /// Answers as `POST /apis/authorization.k8s.io/v1/subjectaccessreviews` would: the caller
+    /// must be allowed to create SubjectAccessReviews, the review must name a user or a group,
+    /// and its resource attributes are put to the server's authorizer.
+    async fn subject_access_review(
+        &self,
+        review: &SubjectAccessReviewSpec,
+    ) -> Result<bool, ClientError> {
+        self.authz.sync().await;
+        self.check(
+            Attributes {
+                user: self.user.clone(),
+                verb: "create".to_string(),
+                is_resource_request: true,
+                api_group: "authorization.k8s.io".to_string(),
+                api_version: "v1".to_string(),
+                resource: "subjectaccessreviews".to_string(),
+                ..Default::default()
+            },
+            "",
+        )?;
+        let user = UserInfo {
+            name: review.user.clone().unwrap_or_default(),
+            uid: review.uid.clone().unwrap_or_default(),
+            groups: review.groups.clone().unwrap_or_default(),
+            extra: review.extra.clone().unwrap_or_default(),
+        };
+        if user.name.is_empty() && user.groups.is_empty() {
+            return Err(review_invalid(FieldError::invalid(
+                "spec.user",
+                BadValue::Str(String::new()),
+                "at least one of user or group must be specified",
+            )));
+        }
+        let attrs = match (&review.resource_attributes, &review.non_resource_attributes) {
+            (Some(ra), None) => Attributes {
+                user,
+                verb: ra.verb.clone().unwrap_or_default(),
+                is_resource_request: true,
+                api_group: ra.group.clone().unwrap_or_default(),
+                api_version: ra.version.clone().unwrap_or_default(),
+                namespace: ra.namespace.clone().unwrap_or_default(),
+                resource: ra.resource.clone().unwrap_or_default(),
+                subresource: ra.subresource.clone().unwrap_or_default(),
+                name: ra.name.clone().unwrap_or_default(),
+                path: String::new(),
+            },
+            (None, Some(nra)) => Attributes {
+                user,
+                verb: nra.verb.clone().unwrap_or_default(),
+                path: nra.path.clone().unwrap_or_default(),
+                ..Default::default()
+            },
+            (_, nra) => {
+                let shown = nra
+                    .as_ref()
+                    .and_then(|n| serde_json::to_string(n).ok())
+                    .map_or(BadValue::Null, BadValue::Json);
+                return Err(review_invalid(FieldError::invalid(
+                    "spec.resourceAttributes",
+                    shown,
+                    "exactly one of nonResourceAttributes or resourceAttributes must be specified",
+                )));
+            }
+        };
+        Ok(self.authz.authorize(&attrs).allowed)
     }
 }

@@ -8,6 +8,7 @@
 
 use async_trait::async_trait;
 use futures::stream::BoxStream;
+use k8s_openapi::api::authorization::v1::SubjectAccessReviewSpec;
 use k8s_openapi::api::certificates::v1::CertificateSigningRequest;
 
 /// Why a call failed, in the terms a controller acts on.
@@ -99,4 +100,11 @@ pub trait CsrClient: Send + Sync {
     /// Deletes the CSR `name` if its `metadata.uid` is still `uid` (a UID precondition, so a
     /// newer object of the same name is never removed by mistake).
     async fn delete(&self, name: &str, uid: &str) -> Result<(), ClientError>;
+
+    /// Asks whether the subject of `review` may do what it describes (a SubjectAccessReview,
+    /// created as the controller itself); returns `status.allowed`.
+    async fn subject_access_review(
+        &self,
+        review: &SubjectAccessReviewSpec,
+    ) -> Result<bool, ClientError>;
 }

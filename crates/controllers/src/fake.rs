@@ -3,15 +3,17 @@
 //!
 //! The fake keeps objects and a revision counter, enforces the `resourceVersion` guard on writes
 //! and the UID precondition on delete, feeds open watches, and can be told to fail the next call
-//! of a given [`Verb`].  Changes made by the test itself ([`FakeCsrClient::insert`],
+//! of a given [`Verb`].  SubjectAccessReviews are answered from a table the test fills with
+//! [`FakeCsrClient::allow_access`] (anything not in it is denied).  Changes made by the test itself ([`FakeCsrClient::insert`],
 //! [`FakeCsrClient::remove`]) are the world moving, not the controller acting, so they are not
 //! recorded.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::{Mutex, MutexGuard};
 
 use async_trait::async_trait;
 use futures::StreamExt;
+use k8s_openapi::api::authorization::v1::SubjectAccessReviewSpec;
 use k8s_openapi::api::certificates::v1::{
     CertificateSigningRequest, CertificateSigningRequestStatus,
 };
@@ -40,6 +42,8 @@ pub enum Action {
         name: String,
         uid: String,
     },
+    /// The review as the controller sent it.
+    SubjectAccessReview(SubjectAccessReviewSpec),
 }
 
 /// Which call an injected failure applies to.
@@ -51,6 +55,7 @@ pub enum Verb {
     UpdateStatus,
     UpdateApproval,
     Delete,
+    SubjectAccessReview,
 }
 
 type Watcher = (
@@ -65,6 +70,8 @@ struct State {
     actions: Vec<Action>,
     failures: HashMap<Verb, VecDeque<ClientError>>,
     watchers: Vec<Watcher>,
+    /// `(user or group, resource[/subresource], verb)` triples a review allows.
+    access: BTreeSet<(String, String, String)>,
 }
 
 impl State {
@@ -194,6 +201,14 @@ impl FakeCsrClient {
             .collect()
     }
 
+    /// Lets SubjectAccessReviews allow `verb` on `resource` (`resource/subresource` for a
+    /// subresource, any API group) for a review whose user or one of whose groups is `subject`.
+    pub fn allow_access(&self, subject: &str, resource: &str, verb: &str) {
+        self.lock()
+            .access
+            .insert((subject.to_string(), resource.to_string(), verb.to_string()));
+    }
+
     pub fn clear_actions(&self) {
         self.lock().actions.clear();
     }
@@ -297,6 +312,28 @@ impl CsrClient for FakeCsrClient {
         drop(state);
         self.remove(name);
         Ok(())
+    }
+
+    async fn subject_access_review(
+        &self,
+        review: &SubjectAccessReviewSpec,
+    ) -> Result<bool, ClientError> {
+        let action = Action::SubjectAccessReview(review.clone());
+        let state = self.begin(action, Verb::SubjectAccessReview)?;
+        let Some(attrs) = review.resource_attributes.as_ref() else {
+            return Ok(false);
+        };
+        let mut resource = attrs.resource.clone().unwrap_or_default();
+        if let Some(sub) = attrs.subresource.as_deref().filter(|s| !s.is_empty()) {
+            resource = format!("{resource}/{sub}");
+        }
+        let verb = attrs.verb.clone().unwrap_or_default();
+        let subjects = review.user.iter().chain(review.groups.iter().flatten());
+        Ok(subjects.into_iter().any(|subject| {
+            state
+                .access
+                .contains(&(subject.clone(), resource.clone(), verb.clone()))
+        }))
     }
 }
 

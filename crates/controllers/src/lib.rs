@@ -6,6 +6,7 @@
 //! shares), [`signer`] (the signing controller, upstream's `csrsigning`) and [`ca_store`] (the
 //! per-signer CA files it signs with).
 
+pub mod approver;
 pub mod ca_store;
 pub mod client;
 pub mod fake;
