@@ -123,8 +123,13 @@ const fn plain(
 }
 
 /// `certificates.k8s.io/v1` `clustertrustbundles`: where signers publish their CA certificates.
-pub const CLUSTER_TRUST_BUNDLES: ApiResource =
-    plain("clustertrustbundles", "clustertrustbundle", "ClusterTrustBundle", false, STANDARD_VERBS);
+pub const CLUSTER_TRUST_BUNDLES: ApiResource = plain(
+    "clustertrustbundles",
+    "clustertrustbundle",
+    "ClusterTrustBundle",
+    false,
+    STANDARD_VERBS,
+);
 
 /// `rbac.authorization.k8s.io/v1`.
 pub const RBAC_RESOURCES: &[ApiResource] = &[

@@ -134,6 +134,10 @@ async fn dispatch(state: AppState, req: Request) -> Result<Response, ApiError> {
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
     let method = req.method().clone();
+    let req_path_has_name =
+        !crate::request_info::RequestInfo::parse(&method, req.uri().path(), None)
+            .name
+            .is_empty();
     let ctx = RequestContext {
         user: caller.user.clone(),
         now: state.clock.now(),
@@ -141,7 +145,13 @@ async fn dispatch(state: AppState, req: Request) -> Result<Response, ApiError> {
         authorization_reason: caller.authorization_reason.clone(),
     };
     let ns = info.namespace.clone();
-    let name = info.name.clone();
+    // The name in the path: for a list or watch selecting one object by name, `info.name`
+    // carries that name for authorization, but the request is still a collection request.
+    let name = if req_path_has_name {
+        info.name.clone()
+    } else {
+        String::new()
+    };
     let body = read_body(req.into_body()).await?;
 
     if name.is_empty() {

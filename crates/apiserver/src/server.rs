@@ -59,7 +59,7 @@ pub struct Caller {
 
 /// Build the full router.
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let routes = Router::new()
         .route("/healthz", get(crate::health::healthz))
         .route("/livez", get(crate::health::livez))
         .route("/readyz", get(crate::health::readyz))
@@ -75,7 +75,26 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             authenticate_and_authorize,
         ))
-        .with_state(state)
+        .with_state(state);
+    // `/apis/` and `/apis/certificates.k8s.io/` (as the Python client asks) are the same
+    // documents as without the trailing slash.
+    Router::new().fallback_service(tower::ServiceExt::map_request(routes, trim_trailing_slash))
+}
+
+fn trim_trailing_slash(mut req: Request) -> Request {
+    let path = req.uri().path();
+    if path.len() > 1 && path.ends_with('/') {
+        let trimmed = path.trim_end_matches('/');
+        let trimmed = if trimmed.is_empty() { "/" } else { trimmed };
+        let pq = match req.uri().query() {
+            Some(q) => format!("{trimmed}?{q}"),
+            None => trimmed.to_string(),
+        };
+        if let Ok(uri) = pq.parse::<http::Uri>() {
+            *req.uri_mut() = uri;
+        }
+    }
+    req
 }
 
 async fn not_found() -> ApiError {

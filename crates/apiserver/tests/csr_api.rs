@@ -476,9 +476,7 @@ async fn selectors_paging_and_table() {
         p1["metadata"]["resourceVersion"]
     );
 
-    let r = h
-        .call("GET", CSRS, Some(ADMIN), None, vec![])
-        .await;
+    let r = h.call("GET", CSRS, Some(ADMIN), None, vec![]).await;
     assert_eq!(r.status, StatusCode::OK);
     let table = h.app.clone();
     let req = http::Request::builder()
@@ -742,4 +740,26 @@ async fn system_masters_through_the_client_signer_is_refused() {
         h.admin("POST", CSRS, Some(o)).await.status,
         StatusCode::CREATED
     );
+}
+
+#[tokio::test]
+async fn a_list_selecting_one_name_is_still_a_list() {
+    let h = harness().await;
+    h.admin("POST", CSRS, Some(csr_object("csr-2", SIGNER)))
+        .await;
+    let r = h
+        .admin(
+            "GET",
+            &format!("{CSRS}?fieldSelector=metadata.name%3Dcsr-2"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        r.body["kind"], "CertificateSigningRequestList",
+        "{}",
+        r.text
+    );
+    assert_eq!(r.body["items"][0]["metadata"]["name"], "csr-2");
+    let r = h.admin("GET", "/apis/", None).await;
+    assert_eq!(r.body["kind"], "APIGroupList", "{}", r.text);
 }
