@@ -7,6 +7,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use signet_api::clock::SystemClock;
@@ -18,7 +19,9 @@ use signet_apiserver::registry::csr_admission::GovernancePolicy;
 use signet_apiserver::server::router;
 use signet_apiserver::tls;
 use signet_apiserver::user::UserInfo;
+use signet_controllers::approver::{self, SarApprover};
 use signet_controllers::ca_store::CaStore;
+use signet_controllers::cleaner::{Cleaner, CleanerConfig};
 use signet_controllers::client::CsrClient;
 use signet_controllers::runtime::{Runner, RunnerConfig};
 use signet_controllers::signer::{SignerSpec, SigningController};
@@ -58,6 +61,33 @@ pub struct ServeArgs {
     /// well-known signers run with generated CAs and upstream's one-year lifetime cap.
     #[arg(long, value_name = "FILE", env = "SIGNET_CONFIG")]
     pub config: Option<PathBuf>,
+    /// Time between two passes of the CSR cleaner.
+    #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = parse_duration)]
+    pub gc_interval: Duration,
+    /// Delete an approved and issued CSR this long after its approval.
+    #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = parse_duration)]
+    pub gc_issued_after: Duration,
+    /// Delete a denied CSR this long after its denial.
+    #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = parse_duration)]
+    pub gc_denied_after: Duration,
+    /// Delete a failed CSR this long after its failure.
+    #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = parse_duration)]
+    pub gc_failed_after: Duration,
+    /// Delete a CSR without any condition this long after its creation.
+    #[arg(long, value_name = "DURATION", default_value = "24h", value_parser = parse_duration)]
+    pub gc_pending_after: Duration,
+    /// Delete an approved CSR that was never issued this long after its approval (off by
+    /// default: upstream keeps them).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub gc_unissued_after: Option<Duration>,
+}
+
+/// A duration flag: `90m`, `1h30m`, `24h` or ISO 8601 (`PT1H`); never negative.
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let d: jiff::SignedDuration = s
+        .parse()
+        .map_err(|e| format!("invalid duration {s:?}: {e}"))?;
+    Duration::try_from(d).map_err(|_| format!("invalid duration {s:?}: must not be negative"))
 }
 
 /// Run the server until a termination signal.
@@ -116,6 +146,19 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .context("failed to set up the signers' CAs")?,
     );
     let tls_config = tls_with_signer_roots(&pki, &ca_store)?;
+    start_approver_and_cleaner(
+        &state,
+        signer_clock.clone(),
+        CleanerConfig {
+            interval: args.gc_interval,
+            approved: args.gc_issued_after,
+            denied: args.gc_denied_after,
+            failed: args.gc_failed_after,
+            pending: args.gc_pending_after,
+            approved_unissued: args.gc_unissued_after,
+        },
+        shutdown_rx2.clone(),
+    );
     start_signing(
         &state,
         signer_clock,
@@ -215,6 +258,62 @@ fn tls_with_signer_roots(
         .context("failed to configure TLS")
 }
 
+/// An in-process client acting as the controller user `name` (and `system:authenticated`).
+fn controller_client(
+    state: &signet_apiserver::server::AppState,
+    csrs: signet_apiserver::registry::Registry,
+    clock: Arc<dyn signet_api::clock::Clock>,
+    name: &str,
+    shutdown: tokio::sync::watch::Receiver<bool>,
+) -> Arc<dyn CsrClient> {
+    let user = UserInfo {
+        name: name.to_string(),
+        groups: vec!["system:authenticated".to_string()],
+        ..Default::default()
+    };
+    Arc::new(InProcessCsrClient::new(
+        csrs,
+        state.authz.clone(),
+        clock,
+        user,
+        shutdown,
+    ))
+}
+
+/// Run the approving controller (as `signet:controller:approver`) and the cleaner (as
+/// `signet:controller:cleaner`) in-process, through the same authorization and admission as
+/// any client, as kube-controller-manager runs `csrapproving` and `csrcleaner`.
+fn start_approver_and_cleaner(
+    state: &signet_apiserver::server::AppState,
+    clock: Arc<dyn signet_api::clock::Clock>,
+    cleaner: CleanerConfig,
+    shutdown: tokio::sync::watch::Receiver<bool>,
+) {
+    let Some(csrs) = state
+        .registry("certificates.k8s.io", "v1", "certificatesigningrequests")
+        .cloned()
+    else {
+        return;
+    };
+    let client = controller_client(
+        state,
+        csrs.clone(),
+        clock.clone(),
+        signet_api::rbac::SIGNET_CONTROLLER_APPROVER,
+        shutdown.clone(),
+    );
+    let controller = Arc::new(SarApprover::new(client.clone()));
+    tokio::spawn(Runner::new(client, controller, approver::runner_config()).run(shutdown.clone()));
+    let client = controller_client(
+        state,
+        csrs,
+        clock.clone(),
+        signet_api::rbac::SIGNET_CONTROLLER_CLEANER,
+        shutdown.clone(),
+    );
+    tokio::spawn(Cleaner::new(client, clock, cleaner).run(shutdown));
+}
+
 /// Run the signing controller in-process (as `signet:controller:signer`, through the same
 /// authorization and admission as any client) and publish every signer's trust bundle.
 fn start_signing(
@@ -230,18 +329,13 @@ fn start_signing(
     else {
         return;
     };
-    let user = UserInfo {
-        name: signet_api::rbac::SIGNET_CONTROLLER_SIGNER.to_string(),
-        groups: vec!["system:authenticated".to_string()],
-        ..Default::default()
-    };
-    let client: Arc<dyn CsrClient> = Arc::new(InProcessCsrClient::new(
+    let client = controller_client(
+        state,
         csrs,
-        state.authz.clone(),
         clock.clone(),
-        user,
+        signet_api::rbac::SIGNET_CONTROLLER_SIGNER,
         shutdown.clone(),
-    ));
+    );
     let specs: BTreeMap<String, SignerSpec> = signers
         .iter()
         .filter_map(|s| {
