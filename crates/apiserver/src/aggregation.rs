@@ -63,12 +63,11 @@ pub async fn run(
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
     loop {
-        let ctx = RequestContext {
-            user: crate::assemble::system_user(),
-            now: cluster_roles.clock.now(),
-            authz: authz.clone(),
-            authorization_reason: "clusterrole aggregation".to_string(),
-        };
+        let ctx = RequestContext::system(
+            authz.clone(),
+            cluster_roles.clock.now(),
+            "clusterrole aggregation",
+        );
         let from = match cluster_roles.store.current_revision().await {
             Ok(r) => r,
             Err(_) => return,

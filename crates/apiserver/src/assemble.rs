@@ -62,12 +62,7 @@ pub async fn assemble(parts: ServerParts) -> Result<AppState, ApiError> {
     registries.push(cluster_roles.clone());
     registries.push(rbac_registry(RbacKind::RoleBinding));
     registries.push(cluster_role_bindings.clone());
-    let ctx = RequestContext {
-        user: system_user(),
-        now: clock.now(),
-        authz: rbac.clone(),
-        authorization_reason: "bootstrap policy".to_string(),
-    };
+    let ctx = RequestContext::system(rbac.clone(), clock.now(), "bootstrap policy");
     crate::bootstrap_policy::reconcile_policy(&cluster_roles, &cluster_role_bindings, &ctx).await?;
     crate::aggregation::sync(&cluster_roles, &ctx).await?;
     tokio::spawn(crate::aggregation::run(

@@ -77,12 +77,11 @@ pub async fn publish_loop(
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
     loop {
-        let ctx = RequestContext {
-            user: crate::assemble::system_user(),
-            now: registry.clock.now(),
-            authz: authz.clone(),
-            authorization_reason: "trust bundle publisher".to_string(),
-        };
+        let ctx = RequestContext::system(
+            authz.clone(),
+            registry.clock.now(),
+            "trust bundle publisher",
+        );
         for (signer, source) in &signers {
             // Reading the current CA notices a rotation of the files.
             if let Err(e) = source.current() {

@@ -80,6 +80,19 @@ pub struct RequestContext {
     pub authorization_reason: String,
 }
 
+impl RequestContext {
+    /// The server acting for itself (bootstrap policy, aggregation, trust bundles), as
+    /// `system:apiserver` in `system:masters`; `why` is the recorded reason.
+    pub fn system(authz: Arc<dyn Authorizer>, now: jiff::Timestamp, why: &str) -> Self {
+        RequestContext {
+            user: crate::assemble::system_user(),
+            now,
+            authz,
+            authorization_reason: why.to_string(),
+        }
+    }
+}
+
 /// One resource's behaviour: how objects are prepared, validated, selected and printed.
 pub trait Strategy: Send + Sync + 'static {
     fn info(&self) -> &ResourceInfo;
