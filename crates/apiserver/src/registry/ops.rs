@@ -302,29 +302,15 @@ impl Registry {
                     warnings: Vec::new(),
                 });
             }
-            if finalize {
-                match self.store.delete(&key, Some(kv.mod_revision)).await {
-                    Ok(deleted) => {
-                        set_meta(
-                            &mut new,
-                            "resourceVersion",
-                            Value::String(deleted.mod_revision.to_string()),
-                        );
-                        return Ok(PatchOutcome {
-                            object: new,
-                            created: false,
-                            warnings: Vec::new(),
-                        });
-                    }
-                    Err(StorageError::Conflict { .. }) if precondition.is_none() => continue,
-                    Err(StorageError::Conflict { .. }) => {
-                        return Err(ApiError::conflict_modified(info.group_resource(), name));
-                    }
-                    Err(e) => return Err(e.into()),
-                }
-            }
-            let bytes = encode_stored(&new)?;
-            match self.store.update(&key, kv.mod_revision, bytes).await {
+            // Removing the last finalizer deletes; anything else is a compare-and-swap update.
+            let written = if finalize {
+                self.store.delete(&key, Some(kv.mod_revision)).await
+            } else {
+                self.store
+                    .update(&key, kv.mod_revision, encode_stored(&new)?)
+                    .await
+            };
+            match written {
                 Ok(stored) => {
                     set_meta(
                         &mut new,
@@ -337,6 +323,7 @@ impl Registry {
                         warnings: Vec::new(),
                     });
                 }
+                // Someone wrote in between: an unconditional request tries again on the new state.
                 Err(StorageError::Conflict { .. }) if precondition.is_none() => continue,
                 Err(StorageError::Conflict { .. }) => {
                     return Err(ApiError::conflict_modified(info.group_resource(), name));
