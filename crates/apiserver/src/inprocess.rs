@@ -322,3 +322,6 @@ impl CsrClient for InProcessCsrClient {
         Ok(self.authz.authorize(&attrs).allowed)
     }
 }
+
+#[cfg(test)]
+mod tests;
