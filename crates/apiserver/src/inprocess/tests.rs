@@ -45,7 +45,7 @@ async fn setup() -> Setup {
     Setup {
         state,
         _dir: dir,
-        stop: stop,
+        stop,
     }
 }
 
