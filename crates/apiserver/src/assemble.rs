@@ -54,6 +54,7 @@ pub async fn assemble(parts: ServerParts) -> Result<AppState, ApiError> {
     let mut registries = vec![
         registry(Arc::new(CsrStrategy { policy: governance })),
         registry(Arc::new(crate::registry::trust_bundle::TrustBundleStrategy)),
+        registry(Arc::new(crate::registry::lease::LeaseStrategy)),
     ];
     let rbac_registry = |k| registry(Arc::new(RbacStrategy::new(k, rbac.clone())));
     let cluster_roles = rbac_registry(RbacKind::ClusterRole);

@@ -157,6 +157,10 @@ pub const RBAC_RESOURCES: &[ApiResource] = &[
     plain("roles", "role", "Role", true, STANDARD_VERBS),
 ];
 
+/// `coordination.k8s.io/v1`: leases, for leader election.
+pub const COORDINATION_RESOURCES: &[ApiResource] =
+    &[plain("leases", "lease", "Lease", true, STANDARD_VERBS)];
+
 /// `authorization.k8s.io/v1`: the access reviews (create only).
 pub const AUTHORIZATION_RESOURCES: &[ApiResource] = &[
     plain(
@@ -219,6 +223,13 @@ pub static API_GROUPS: &[ApiGroup] = &[
         versions: &[ApiGroupVersion {
             version: "v1",
             resources: AUTHORIZATION_RESOURCES,
+        }],
+    },
+    ApiGroup {
+        name: "coordination.k8s.io",
+        versions: &[ApiGroupVersion {
+            version: "v1",
+            resources: COORDINATION_RESOURCES,
         }],
     },
     ApiGroup {

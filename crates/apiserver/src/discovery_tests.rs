@@ -97,6 +97,7 @@ async fn apis_aggregated_v2_for_kubectl() {
             "certificates.k8s.io",
             "rbac.authorization.k8s.io",
             "authorization.k8s.io",
+            "coordination.k8s.io",
             "authentication.k8s.io"
         ]
     );

@@ -10,6 +10,7 @@ pub mod csr_admission;
 mod decode;
 mod delete;
 mod list;
+pub mod lease;
 mod ops;
 pub mod rbac;
 pub mod table;
