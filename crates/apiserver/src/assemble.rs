@@ -25,6 +25,8 @@ pub struct ServerParts {
     pub governance: GovernancePolicy,
     /// Flips to `true` at shutdown.
     pub shutdown: tokio::sync::watch::Receiver<bool>,
+    /// Max-in-flight request limits.
+    pub inflight: crate::inflight::InflightLimits,
 }
 
 /// The identity the server uses for its own writes (bootstrap policy).
@@ -47,6 +49,7 @@ pub async fn assemble(parts: ServerParts) -> Result<AppState, ApiError> {
         authn,
         governance,
         shutdown,
+        inflight,
     } = parts;
     let rbac = RbacAuthorizer::start(store.clone(), shutdown.clone()).await?;
     let registry =
@@ -79,5 +82,6 @@ pub async fn assemble(parts: ServerParts) -> Result<AppState, ApiError> {
         rbac,
         clock,
         shutdown,
+        inflight,
     })
 }

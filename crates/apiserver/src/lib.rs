@@ -15,6 +15,7 @@ pub mod error;
 pub mod handlers;
 pub mod health;
 pub mod impersonation;
+pub mod inflight;
 pub mod inprocess;
 pub mod negotiate;
 pub mod openapi;

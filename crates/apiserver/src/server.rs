@@ -36,6 +36,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Flips to `true` when the server shuts down; long watches end on it.
     pub shutdown: tokio::sync::watch::Receiver<bool>,
+    /// Max-in-flight request limits.
+    pub inflight: crate::inflight::InflightLimits,
 }
 
 impl AppState {
@@ -135,6 +137,10 @@ async fn authenticate_and_authorize(
     };
     crate::impersonation::strip_headers(req.headers_mut());
     let info = RequestInfo::parse(req.method(), &path, req.uri().query());
+    let _slot = match state.inflight.admit(&user, &info) {
+        Ok(slot) => slot,
+        Err(e) => return e.into_response(),
+    };
     let attrs = Attributes::from_request(&user, &info);
     let decision = state.authz.authorize(&attrs);
     if !decision.allowed && !is_health_path(&path) {

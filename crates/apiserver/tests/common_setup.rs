@@ -40,6 +40,15 @@ pub async fn harness() -> Harness {
 /// A harness with more token-file lines (`token,user,uid,"groups"`) and, optionally, a bootstrap
 /// token file (YAML of bootstrap-token Secrets).
 pub async fn harness_with(extra_tokens: &str, bootstrap_tokens: Option<&str>) -> Harness {
+    harness_full(extra_tokens, bootstrap_tokens, Default::default()).await
+}
+
+/// [`harness_with`] and explicit max-in-flight limits.
+pub async fn harness_full(
+    extra_tokens: &str,
+    bootstrap_tokens: Option<&str>,
+    inflight: signet_apiserver::inflight::InflightLimits,
+) -> Harness {
     let dir = tempfile::tempdir().expect("tempdir");
     let tokens = dir.path().join("tokens.csv");
     std::fs::write(
@@ -72,6 +81,7 @@ pub async fn harness_with(extra_tokens: &str, bootstrap_tokens: Option<&str>) ->
         authn,
         governance: GovernancePolicy::default(),
         shutdown: rx,
+        inflight,
     })
     .await
     .expect("assemble");

@@ -763,3 +763,20 @@ async fn a_list_selecting_one_name_is_still_a_list() {
     let r = h.admin("GET", "/apis/", None).await;
     assert_eq!(r.body["kind"], "APIGroupList", "{}", r.text);
 }
+
+#[tokio::test]
+async fn beyond_the_in_flight_limit_requests_get_429() {
+    let h = harness_full(
+        "",
+        None,
+        signet_apiserver::inflight::InflightLimits::new(0, 0),
+    )
+    .await;
+    let r = h.call("GET", CSRS, Some(ALICE), None, vec![]).await;
+    assert_eq!(r.status.as_u16(), 429, "{}", r.text);
+    assert_eq!(r.headers["retry-after"], "1");
+    assert_eq!(r.body["reason"], "TooManyRequests");
+    assert_eq!(r.body["details"]["retryAfterSeconds"], 1);
+    // system:masters is exempt, as upstream.
+    assert_eq!(h.admin("GET", CSRS, None).await.status, StatusCode::OK);
+}

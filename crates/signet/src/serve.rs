@@ -13,6 +13,7 @@ use anyhow::Context;
 use signet_api::clock::SystemClock;
 use signet_apiserver::assemble::{ServerParts, assemble};
 use signet_apiserver::authn::{Authenticator, AuthnConfig};
+use signet_apiserver::inflight::InflightLimits;
 use signet_apiserver::inprocess::InProcessCsrClient;
 use signet_apiserver::pki::{self, PkiOptions};
 use signet_apiserver::registry::csr_admission::GovernancePolicy;
@@ -61,6 +62,13 @@ pub struct ServeArgs {
     /// well-known signers run with generated CAs and upstream's one-year lifetime cap.
     #[arg(long, value_name = "FILE", env = "SIGNET_CONFIG")]
     pub config: Option<PathBuf>,
+    /// Most read-only requests served at once; beyond, 429 with Retry-After (watches and
+    /// system:masters are exempt).
+    #[arg(long, value_name = "N", default_value_t = signet_apiserver::inflight::DEFAULT_READ_ONLY)]
+    pub max_requests_inflight: usize,
+    /// Most mutating requests served at once; beyond, 429 with Retry-After.
+    #[arg(long, value_name = "N", default_value_t = signet_apiserver::inflight::DEFAULT_MUTATING)]
+    pub max_mutating_requests_inflight: usize,
     /// Time between two passes of the CSR cleaner.
     #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = parse_duration)]
     pub gc_interval: Duration,
@@ -133,6 +141,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             self_approval_signers: args.self_approval_signers.iter().cloned().collect(),
         },
         shutdown: shutdown_rx,
+        inflight: InflightLimits::new(
+            args.max_requests_inflight,
+            args.max_mutating_requests_inflight,
+        ),
     })
     .await
     .map_err(|e| anyhow::anyhow!("failed to start the API server: {}", e.message))?;

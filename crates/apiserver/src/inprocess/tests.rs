@@ -39,6 +39,7 @@ async fn setup() -> Setup {
         authn,
         governance: GovernancePolicy::default(),
         shutdown,
+        inflight: Default::default(),
     })
     .await
     .expect("assemble");
