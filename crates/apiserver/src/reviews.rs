@@ -136,6 +136,33 @@ fn check_one_of(spec: &Value) -> Vec<FieldError> {
     Vec::new()
 }
 
+/// Decode through the typed form: a field of the wrong type is a 400, as upstream's decoder says.
+fn check_types(info: &ResourceInfo, obj: &Value) -> Result<(), ApiError> {
+    use k8s_openapi::api::authentication::v1::SelfSubjectReview;
+    use k8s_openapi::api::authorization::v1::{
+        LocalSubjectAccessReview, SelfSubjectAccessReview, SelfSubjectRulesReview,
+        SubjectAccessReview,
+    };
+    fn check<T: serde::de::DeserializeOwned>(obj: &Value) -> Result<(), String> {
+        serde_json::from_value::<T>(obj.clone())
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+    let result = match info.kind {
+        "SubjectAccessReview" => check::<SubjectAccessReview>(obj),
+        "SelfSubjectAccessReview" => check::<SelfSubjectAccessReview>(obj),
+        "LocalSubjectAccessReview" => check::<LocalSubjectAccessReview>(obj),
+        "SelfSubjectRulesReview" => check::<SelfSubjectRulesReview>(obj),
+        _ => check::<SelfSubjectReview>(obj),
+    };
+    result.map_err(|e| {
+        ApiError::bad_request(format!(
+            "{kind} in version \"v1\" cannot be handled as a {kind}: {e}",
+            kind = info.kind
+        ))
+    })
+}
+
 /// Handle a POST to a review resource.
 pub async fn handle(
     state: &AppState,
@@ -154,6 +181,7 @@ pub async fn handle(
     }
     let mut obj = parse_body(info, content_type, body)?;
     crate::registry::check_type(info, &mut obj)?;
+    check_types(info, &obj)?;
     let spec = obj.get("spec").cloned().unwrap_or_else(|| json!({}));
     let status = match info.kind {
         "SelfSubjectReview" => {
@@ -225,7 +253,7 @@ pub async fn handle(
         m.remove("resourceVersion");
     }
     if info.namespaced && !namespace.is_empty() {
-        obj["metadata"]["namespace"] = json!(namespace);
+        crate::registry::set_meta(&mut obj, "namespace", json!(namespace));
     }
     Ok((StatusCode::CREATED, obj))
 }

@@ -780,3 +780,68 @@ async fn beyond_the_in_flight_limit_requests_get_429() {
     // system:masters is exempt, as upstream.
     assert_eq!(h.admin("GET", CSRS, None).await.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn malformed_reviews_are_rejected_not_crashed_on() {
+    let h = harness().await;
+    let lsar = "/apis/authorization.k8s.io/v1/namespaces/team/localsubjectaccessreviews";
+    for body in [
+        json!({"apiVersion": "authorization.k8s.io/v1", "kind": "LocalSubjectAccessReview", "metadata": "x"}),
+        json!({"apiVersion": "authorization.k8s.io/v1", "kind": "LocalSubjectAccessReview", "spec": {"resourceAttributes": "x"}}),
+        json!({"apiVersion": "authorization.k8s.io/v1", "kind": "LocalSubjectAccessReview", "spec": {"user": 7}}),
+    ] {
+        let r = h.admin("POST", lsar, Some(body)).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+        assert!(r.body["message"].as_str().unwrap_or("").starts_with("LocalSubjectAccessReview in version \"v1\" cannot be handled as a LocalSubjectAccessReview: "), "{}", r.text);
+    }
+    let ok = json!({"apiVersion": "authorization.k8s.io/v1", "kind": "LocalSubjectAccessReview",
+        "spec": {"user": "alice", "resourceAttributes": {"namespace": "team", "verb": "get", "resource": "pods"}}});
+    let r = h.admin("POST", lsar, Some(ok)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.body["metadata"]["namespace"], "team");
+    assert_eq!(r.body["status"]["allowed"], false);
+}
+
+#[tokio::test]
+async fn a_patch_that_replaces_the_whole_object_is_rejected() {
+    let h = harness().await;
+    h.admin("POST", CSRS, Some(csr_object("p", SIGNER))).await;
+    for (ct, body) in [
+        (
+            "application/json-patch+json",
+            r#"[{"op":"replace","path":"","value":"x"}]"#,
+        ),
+        (
+            "application/json-patch+json",
+            r#"[{"op":"replace","path":"/metadata","value":"x"}]"#,
+        ),
+        ("application/merge-patch+json", r#"{"metadata":"x"}"#),
+        (
+            "application/strategic-merge-patch+json",
+            r#"{"metadata":{"labels":"x"}}"#,
+        ),
+        ("application/apply-patch+yaml", "metadata: 7\n"),
+    ] {
+        let uri = format!("{CSRS}/p?fieldManager=t");
+        let r = h
+            .call(
+                "PATCH",
+                &uri,
+                Some(ADMIN),
+                Some(ct),
+                body.as_bytes().to_vec(),
+            )
+            .await;
+        assert!(
+            matches!(r.status.as_u16(), 400 | 422),
+            "{ct} {body}: {} {}",
+            r.status,
+            r.text
+        );
+        assert_eq!(r.body["kind"], "Status", "{ct} {body}: {}", r.text);
+    }
+    assert_eq!(
+        h.admin("GET", &format!("{CSRS}/p"), None).await.status,
+        StatusCode::OK
+    );
+}

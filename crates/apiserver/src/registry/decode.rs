@@ -68,6 +68,14 @@ pub fn parse_body(
 
 /// Check `apiVersion`/`kind` against the endpoint and fill them in when absent.
 pub fn check_type(info: &ResourceInfo, obj: &mut Value) -> Result<(), ApiError> {
+    if !obj.is_object() {
+        // A JSON patch can replace the whole document with something that is not an object.
+        return Err(ApiError::bad_request(format!(
+            "{kind} in version \"{version}\" cannot be handled as a {kind}: the object must be a JSON object",
+            kind = info.kind,
+            version = info.version
+        )));
+    }
     let expected_version = info.api_version();
     match obj.get("apiVersion") {
         None | Some(Value::Null) => obj["apiVersion"] = Value::String(expected_version.clone()),
