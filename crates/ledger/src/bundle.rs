@@ -56,6 +56,8 @@ pub enum BundleError {
     BadProofHash(usize),
     #[error("entry is not included in the checkpoint's tree: {0}")]
     NotIncluded(String),
+    #[error("the tree's head at size {size} is not the checkpoint's")]
+    TreeMismatch { size: u64 },
     #[error("leaf {index} is not in the tree of size {size}")]
     IndexOutOfRange { index: u64, size: u64 },
 }
@@ -69,21 +71,29 @@ pub struct VerifiedBundle {
 
 impl ProofBundle {
     /// Assembles the bundle for the entry at `leaf_index` of `tree`, proven against the tree
-    /// of `checkpoint.size` leaves.
+    /// head of `signed_checkpoint`, which is verified with `key` and must be a head of `tree`:
+    /// the ledger never hands out a bundle that would not verify.
     pub fn new(
         certificate_pem: String,
         entry: &[u8],
         leaf_index: u64,
         tree: &MerkleTree,
-        checkpoint_size: u64,
         signed_checkpoint: &[u8],
+        key: &VerifierKey,
     ) -> Result<Self, BundleError> {
-        let proof = tree
-            .inclusion_proof(leaf_index, checkpoint_size)
-            .map_err(|_| BundleError::IndexOutOfRange {
-                index: leaf_index,
-                size: checkpoint_size,
-            })?;
+        let checkpoint = open_checkpoint(signed_checkpoint, key)?;
+        if tree.root_at(checkpoint.size) != Ok(checkpoint.root) {
+            return Err(BundleError::TreeMismatch {
+                size: checkpoint.size,
+            });
+        }
+        let size = checkpoint.size;
+        let proof =
+            tree.inclusion_proof(leaf_index, size)
+                .map_err(|_| BundleError::IndexOutOfRange {
+                    index: leaf_index,
+                    size,
+                })?;
         let entry = String::from_utf8(entry.to_vec())
             .map_err(|e| BundleError::Entry(EntryError::Syntax(e.to_string())))?;
         let checkpoint = String::from_utf8(signed_checkpoint.to_vec())

@@ -46,7 +46,15 @@ fn fixture() -> Fixture {
 }
 
 fn bundle(f: &Fixture) -> ProofBundle {
-    ProofBundle::new(f.pem.clone(), &f.entries[3], 3, &f.tree, 6, &f.signed).unwrap()
+    ProofBundle::new(
+        f.pem.clone(),
+        &f.entries[3],
+        3,
+        &f.tree,
+        &f.signed,
+        key().verifier_key(),
+    )
+    .unwrap()
 }
 
 #[test]
@@ -116,7 +124,7 @@ fn every_claim_of_a_bundle_is_checked() {
     );
 
     let not_issued =
-        ProofBundle::new(f.pem.clone(), &f.entries[2], 2, &f.tree, 6, &f.signed).unwrap();
+        ProofBundle::new(f.pem.clone(), &f.entries[2], 2, &f.tree, &f.signed, vkey).unwrap();
     assert_eq!(
         verify_bundle(&not_issued, vkey),
         Err(BundleError::NotIssued)
@@ -169,7 +177,26 @@ fn every_claim_of_a_bundle_is_checked() {
     );
 
     assert_eq!(
-        ProofBundle::new(f.pem.clone(), &f.entries[3], 6, &f.tree, 6, &f.signed),
+        ProofBundle::new(f.pem.clone(), &f.entries[3], 6, &f.tree, &f.signed, vkey),
         Err(BundleError::IndexOutOfRange { index: 6, size: 6 })
+    );
+    let other_tree = MerkleTree::from_entries(&f.entries[1..]);
+    assert_eq!(
+        ProofBundle::new(
+            f.pem.clone(),
+            &f.entries[3],
+            3,
+            &other_tree,
+            &f.signed,
+            vkey
+        ),
+        Err(BundleError::TreeMismatch { size: 6 })
+    );
+    let mut grown = MerkleTree::from_entries(&f.entries);
+    grown.push(b"a later entry");
+    assert_eq!(
+        ProofBundle::new(f.pem.clone(), &f.entries[3], 3, &grown, &f.signed, vkey)
+            .map(|b| b.inclusion_proof),
+        Ok(good.inclusion_proof.clone())
     );
 }

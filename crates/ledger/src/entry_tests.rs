@@ -212,3 +212,21 @@ fn key_provenance_flags_disagreement_only_when_both_sides_are_known() {
     assert_eq!(KeyOrigin::parse("Kubelet"), None);
     assert_eq!(KEY_ORIGIN_ANNOTATION, "signet.dev/key-origin");
 }
+
+#[test]
+fn timestamps_are_utc_with_fractions_only_when_present() {
+    let mut entry = minimal();
+    entry.recorded_at = "2026-11-28T10:00:00.5Z".parse().unwrap();
+    let text = String::from_utf8(encode(&entry).unwrap()).unwrap();
+    assert!(
+        text.contains(r#""recorded_at":"2026-11-28T10:00:00.5Z""#),
+        "{text}"
+    );
+    assert_eq!(decode(text.as_bytes()), Ok(entry));
+    let mut offset = minimal_value();
+    offset["recorded_at"] = Value::from("2026-11-28T11:00:00+01:00");
+    assert_eq!(
+        decode(&reencode_with(&offset)),
+        Err(EntryError::NotCanonical)
+    );
+}
