@@ -241,12 +241,18 @@ impl Authorizer for RbacAuthorizer {
                 return;
             };
             let mut rx = self.applied.subscribe();
-            let caught_up = tokio::time::timeout(SYNC_TIMEOUT, rx.wait_for(|r| *r >= target)).await;
-            if caught_up.is_err() {
+            let caught_up = tokio::time::timeout(SYNC_TIMEOUT, rx.wait_for(|r| *r >= target))
+                .await
+                .is_ok_and(|r| r.is_ok());
+            if !caught_up {
+                // Never decide on a stale policy: read it afresh from the store instead.
                 tracing::warn!(
                     target,
-                    "rbac: policy cache did not catch up in time; deciding on what it has"
+                    "rbac: policy cache did not catch up in time; reloading it"
                 );
+                if let Err(e) = self.reload().await {
+                    tracing::warn!(target, "rbac: reloading the policy failed: {e}");
+                }
             }
         })
     }
