@@ -11,13 +11,23 @@ pub enum StorageError {
     AlreadyExists { key: String },
     /// A compare-and-swap precondition failed.
     #[error("key {key:?} was modified: expected revision {expected}, current {current:?}")]
-    Conflict { key: String, expected: Revision, current: Option<Revision> },
+    Conflict {
+        key: String,
+        expected: Revision,
+        current: Option<Revision>,
+    },
     /// The requested revision has been compacted away.
     #[error("too old resource version: {requested} ({compacted})")]
-    Expired { requested: Revision, compacted: Revision },
+    Expired {
+        requested: Revision,
+        compacted: Revision,
+    },
     /// The requested revision has not been written yet.
     #[error("revision {requested} is newer than the current revision {current}")]
-    FutureRevision { requested: Revision, current: Revision },
+    FutureRevision {
+        requested: Revision,
+        current: Revision,
+    },
     /// The backend cannot be reached (etcd: no member answered).
     #[error("storage unavailable: {0}")]
     Unavailable(String),

@@ -180,7 +180,9 @@ where
         let current = store
             .get(key)
             .await?
-            .ok_or_else(|| StorageError::NotFound { key: key.to_string() })?;
+            .ok_or_else(|| StorageError::NotFound {
+                key: key.to_string(),
+            })?;
         let value = f(&current)?;
         match store.update(key, current.mod_revision, value).await {
             Err(StorageError::Conflict { .. }) => continue,
