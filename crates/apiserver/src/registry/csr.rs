@@ -109,9 +109,7 @@ impl Strategy for CsrStrategy {
     }
 
     fn round_trip(&self, obj: &Value) -> Result<Value, String> {
-        let csr: CertificateSigningRequest =
-            serde_json::from_value(obj.clone()).map_err(|e| e.to_string())?;
-        serde_json::to_value(&csr).map_err(|e| e.to_string())
+        super::round_trip_as::<CertificateSigningRequest>(obj)
     }
 
     fn prepare_for_create(&self, ctx: &RequestContext, obj: &mut Value) {

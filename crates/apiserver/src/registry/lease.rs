@@ -8,7 +8,6 @@ use signet_api::meta::{validate_object_meta, validate_object_meta_update};
 
 use super::table::{age, columns};
 use super::{Endpoint, RequestContext, ResourceInfo, Strategy};
-use crate::error::ApiError;
 
 pub const INFO: ResourceInfo = ResourceInfo {
     group: "coordination.k8s.io",
@@ -98,8 +97,7 @@ impl Strategy for LeaseStrategy {
     }
 
     fn round_trip(&self, obj: &Value) -> Result<Value, String> {
-        let t: Lease = serde_json::from_value(obj.clone()).map_err(|e| e.to_string())?;
-        serde_json::to_value(&t).map_err(|e| e.to_string())
+        super::round_trip_as::<Lease>(obj)
     }
 
     fn prepare_for_create(&self, _ctx: &RequestContext, _obj: &mut Value) {}
@@ -129,20 +127,6 @@ impl Strategy for LeaseStrategy {
             }
             (Err(e), _) | (_, Err(e)) => vec![e],
         }
-    }
-
-    fn admit_create(&self, _ctx: &RequestContext, _obj: &Value) -> Result<(), ApiError> {
-        Ok(())
-    }
-
-    fn admit_update(
-        &self,
-        _ctx: &RequestContext,
-        _ep: Endpoint<'_>,
-        _new: &Value,
-        _old: &Value,
-    ) -> Result<(), ApiError> {
-        Ok(())
     }
 
     fn field_value(&self, obj: &Value, field: &str) -> Result<Option<String>, String> {

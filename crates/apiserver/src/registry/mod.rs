@@ -120,17 +120,22 @@ pub trait Strategy: Send + Sync + 'static {
     /// Validation on update through `ep`.
     fn validate_update(&self, ep: Endpoint<'_>, new: &Value, old: &Value) -> Vec<FieldError>;
 
-    /// Validating admission of a create, after validation (403 on refusal).
-    fn admit_create(&self, ctx: &RequestContext, obj: &Value) -> Result<(), ApiError>;
+    /// Validating admission of a create, after validation (403 on refusal).  Resources without
+    /// an admission plugin admit everything that validated.
+    fn admit_create(&self, _ctx: &RequestContext, _obj: &Value) -> Result<(), ApiError> {
+        Ok(())
+    }
 
     /// Validating admission of an update through `ep`, after validation.
     fn admit_update(
         &self,
-        ctx: &RequestContext,
-        ep: Endpoint<'_>,
-        new: &Value,
-        old: &Value,
-    ) -> Result<(), ApiError>;
+        _ctx: &RequestContext,
+        _ep: Endpoint<'_>,
+        _new: &Value,
+        _old: &Value,
+    ) -> Result<(), ApiError> {
+        Ok(())
+    }
 
     /// The value of a selectable field (`metadata.name`, ...), or an error naming an unsupported
     /// field label.
@@ -187,6 +192,14 @@ impl Registry {
     pub(crate) fn not_found(&self, name: &str) -> ApiError {
         ApiError::not_found(self.info().group_resource(), name)
     }
+}
+
+/// The usual [`Strategy::round_trip`]: decode into the typed form `T` and encode back.
+pub fn round_trip_as<T: serde::de::DeserializeOwned + serde::Serialize>(
+    obj: &Value,
+) -> Result<Value, String> {
+    let typed: T = serde_json::from_value(obj.clone()).map_err(|e| e.to_string())?;
+    serde_json::to_value(&typed).map_err(|e| e.to_string())
 }
 
 /// Render validation errors as the 422 `Invalid` Status upstream sends.

@@ -302,15 +302,11 @@ impl Strategy for RbacStrategy {
     }
 
     fn round_trip(&self, obj: &Value) -> Result<Value, String> {
-        fn rt<T: DeserializeOwned + Serialize>(obj: &Value) -> Result<Value, String> {
-            let t: T = serde_json::from_value(obj.clone()).map_err(|e| e.to_string())?;
-            serde_json::to_value(&t).map_err(|e| e.to_string())
-        }
         match self.kind {
-            RbacKind::Role => rt::<Role>(obj),
-            RbacKind::ClusterRole => rt::<ClusterRole>(obj),
-            RbacKind::RoleBinding => rt::<RoleBinding>(obj),
-            RbacKind::ClusterRoleBinding => rt::<ClusterRoleBinding>(obj),
+            RbacKind::Role => super::round_trip_as::<Role>(obj),
+            RbacKind::ClusterRole => super::round_trip_as::<ClusterRole>(obj),
+            RbacKind::RoleBinding => super::round_trip_as::<RoleBinding>(obj),
+            RbacKind::ClusterRoleBinding => super::round_trip_as::<ClusterRoleBinding>(obj),
         }
     }
 

@@ -66,9 +66,7 @@ impl Strategy for TrustBundleStrategy {
     }
 
     fn round_trip(&self, obj: &Value) -> Result<Value, String> {
-        let t: ClusterTrustBundle =
-            serde_json::from_value(obj.clone()).map_err(|e| e.to_string())?;
-        serde_json::to_value(&t).map_err(|e| e.to_string())
+        super::round_trip_as::<ClusterTrustBundle>(obj)
     }
 
     fn prepare_for_create(&self, _ctx: &RequestContext, _obj: &mut Value) {}
