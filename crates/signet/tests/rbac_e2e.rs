@@ -238,6 +238,45 @@ fn separation_of_powers(version: KubectlVersion) {
     ]);
     assert_eq!(out.stdout.trim_end(), "yes", "{version}\n{out}");
 
+    // Namespaced RBAC: a Role and RoleBinding in kube-system grant bob leases there only.
+    let out = admin.ok(&[
+        "-n",
+        "kube-system",
+        "create",
+        "role",
+        "lease-reader",
+        "--verb=get,list",
+        "--resource=leases",
+    ]);
+    assert_eq!(
+        out.trim_end(),
+        "role.rbac.authorization.k8s.io/lease-reader created",
+        "{version}"
+    );
+    let out = admin.ok(&[
+        "-n",
+        "kube-system",
+        "create",
+        "rolebinding",
+        "bob-leases",
+        "--role=lease-reader",
+        "--user=bob",
+    ]);
+    assert_eq!(
+        out.trim_end(),
+        "rolebinding.rbac.authorization.k8s.io/bob-leases created",
+        "{version}"
+    );
+    let out = bob.run(&["-n", "kube-system", "auth", "can-i", "list", "leases"]);
+    assert_eq!(out.stdout.trim_end(), "yes", "{version}\n{out}");
+    let out = bob.run(&["-n", "default", "auth", "can-i", "list", "leases"]);
+    assert_eq!(out.stdout.trim_end(), "no", "{version}\n{out}");
+    let out = admin.ok(&["get", "rolebindings", "-A", "--no-headers"]);
+    assert!(
+        out.contains("kube-system") && out.contains("Role/lease-reader"),
+        "{version}\n{out}"
+    );
+
     // kubectl auth whoami (kubectl 1.26+): with a client certificate and with a token.
     if version == KubectlVersion::V1_37 {
         let out = alice.ok(&[
