@@ -67,6 +67,12 @@ pub async fn assemble(parts: ServerParts) -> Result<AppState, ApiError> {
     registries.push(rbac_registry(RbacKind::RoleBinding));
     registries.push(cluster_role_bindings.clone());
     let ctx = RequestContext::system(rbac.clone(), clock.now(), "bootstrap policy");
+    let metrics = crate::metrics::Metrics::default();
+    tokio::spawn(
+        metrics
+            .clone()
+            .follow_csrs(store.clone(), clock.clone(), shutdown.clone()),
+    );
     crate::bootstrap_policy::reconcile_policy(&cluster_roles, &cluster_role_bindings, &ctx).await?;
     crate::aggregation::sync(&cluster_roles, &ctx).await?;
     tokio::spawn(crate::aggregation::run(
@@ -81,7 +87,8 @@ pub async fn assemble(parts: ServerParts) -> Result<AppState, ApiError> {
         authz: rbac.clone(),
         rbac,
         clock,
-        shutdown,
+        shutdown: shutdown.clone(),
         inflight,
+        metrics,
     })
 }

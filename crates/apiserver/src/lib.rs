@@ -17,6 +17,7 @@ pub mod health;
 pub mod impersonation;
 pub mod inflight;
 pub mod inprocess;
+pub mod metrics;
 pub mod negotiate;
 pub mod openapi;
 pub mod patch;

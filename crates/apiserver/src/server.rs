@@ -38,6 +38,8 @@ pub struct AppState {
     pub shutdown: tokio::sync::watch::Receiver<bool>,
     /// Max-in-flight request limits.
     pub inflight: crate::inflight::InflightLimits,
+    /// Prometheus metrics.
+    pub metrics: crate::metrics::Metrics,
 }
 
 impl AppState {
@@ -65,6 +67,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(crate::health::healthz))
         .route("/livez", get(crate::health::livez))
         .route("/readyz", get(crate::health::readyz))
+        .route("/metrics", get(crate::metrics::handler))
         .merge(crate::discovery::router())
         .merge(crate::openapi::router())
         .route(
@@ -76,6 +79,10 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(
             state.clone(),
             authenticate_and_authorize,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::metrics::record,
         ))
         .with_state(state);
     // `/apis/` and `/apis/certificates.k8s.io/` (as the Python client asks) are the same

@@ -845,3 +845,29 @@ async fn a_patch_that_replaces_the_whole_object_is_rejected() {
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn metrics_count_requests_and_csr_events() {
+    let h = harness().await;
+    h.admin("POST", CSRS, Some(csr_object("m1", SIGNER))).await;
+    h.admin("GET", CSRS, None).await;
+    let r = h.call("GET", "/metrics", Some(ALICE), None, vec![]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+    // CSR events come from a storage watch: wait (bounded) for the creation to be counted.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let r = h.call("GET", "/metrics", Some(ADMIN), None, vec![]).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(r.text.contains("apiserver_request_total{verb=\"create\",resource=\"certificatesigningrequests\",code=\"201\"} 1\n"), "{}", r.text);
+        assert!(r.text.contains("apiserver_request_total{verb=\"list\",resource=\"certificatesigningrequests\",code=\"200\"} 1\n"), "{}", r.text);
+        if r.text
+            .contains("signet_csr_events_total{signer=\"example.com/foo\",event=\"created\"} 1\n")
+            && r.text
+                .contains("signet_csr_pending{signer=\"example.com/foo\"} 1\n")
+        {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{}", r.text);
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}

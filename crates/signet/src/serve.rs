@@ -158,6 +158,16 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .context("failed to set up the signers' CAs")?,
     );
     let tls_config = tls_with_signer_roots(&pki, &ca_store)?;
+    for (name, source) in ca_store.iter() {
+        if let Ok(ca) = source.current() {
+            let labels = format!("signer=\"{name}\"");
+            state.metrics.set_gauge(
+                "signet_signer_ca_not_after_seconds",
+                &labels,
+                ca.not_after().as_second() as f64,
+            );
+        }
+    }
     start_approver_and_cleaner(
         &state,
         signer_clock.clone(),
