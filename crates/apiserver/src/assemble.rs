@@ -27,6 +27,8 @@ pub struct ServerParts {
     pub shutdown: tokio::sync::watch::Receiver<bool>,
     /// Max-in-flight request limits.
     pub inflight: crate::inflight::InflightLimits,
+    /// The audit log, when enabled.
+    pub audit: Option<crate::audit::AuditLog>,
 }
 
 /// The identity the server uses for its own writes (bootstrap policy).
@@ -50,6 +52,7 @@ pub async fn assemble(parts: ServerParts) -> Result<AppState, ApiError> {
         governance,
         shutdown,
         inflight,
+        audit,
     } = parts;
     let rbac = RbacAuthorizer::start(store.clone(), shutdown.clone()).await?;
     let registry =
@@ -90,5 +93,6 @@ pub async fn assemble(parts: ServerParts) -> Result<AppState, ApiError> {
         shutdown: shutdown.clone(),
         inflight,
         metrics,
+        audit,
     })
 }

@@ -7,6 +7,7 @@
 
 pub mod aggregation;
 pub mod assemble;
+pub mod audit;
 pub mod authn;
 pub mod authz;
 pub mod bootstrap_policy;

@@ -13,6 +13,7 @@ use axum::routing::{any, get};
 use signet_api::clock::Clock;
 use signet_storage::Store;
 
+use crate::audit::AuditRecord;
 use crate::authn::Authenticator;
 use crate::authz::{Attributes, Authorizer, forbidden_reason};
 use crate::error::{ApiError, GroupResource};
@@ -40,6 +41,8 @@ pub struct AppState {
     pub inflight: crate::inflight::InflightLimits,
     /// Prometheus metrics.
     pub metrics: crate::metrics::Metrics,
+    /// Where audit events go, when enabled.
+    pub audit: Option<crate::audit::AuditLog>,
 }
 
 impl AppState {
@@ -118,10 +121,50 @@ fn is_health_path(path: &str) -> bool {
     ["/healthz", "/livez", "/readyz"].contains(&path)
 }
 
+/// Authenticate, impersonate, limit, authorize — and write the request's audit event.
 async fn authenticate_and_authorize(
     State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let Some(log) = state.audit.clone() else {
+        return pipeline(&state, req, next, &mut AuditRecord::default()).await;
+    };
+    let received = state.clock.now();
+    let uri = req.uri().to_string();
+    let method = req.method().to_string();
+    let source = req
+        .extensions()
+        .get::<crate::tls::RemoteAddr>()
+        .map(|a| a.0.ip().to_string());
+    let agent = req
+        .headers()
+        .get(http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let mut record = AuditRecord::default();
+    let resp = pipeline(&state, req, next, &mut record).await;
+    let id = uuid::Uuid::new_v4().to_string();
+    let e = crate::audit::event(
+        &record,
+        &id,
+        &uri,
+        &method,
+        source,
+        agent.as_deref(),
+        resp.status().as_u16(),
+        received,
+        state.clock.now(),
+    );
+    log.record(&e);
+    resp
+}
+
+async fn pipeline(
+    state: &AppState,
     mut req: Request,
     next: Next,
+    audit: &mut AuditRecord,
 ) -> Response {
     let peer = req
         .extensions()
@@ -137,19 +180,28 @@ async fn authenticate_and_authorize(
     // Credentials stop here: nothing downstream (handlers, logs, audit) sees the bearer token.
     req.headers_mut().remove(http::header::AUTHORIZATION);
     state.authz.sync().await;
+    audit.user = Some(user.clone());
     let user = match crate::impersonation::impersonate(state.authz.as_ref(), &user, req.headers()) {
-        Ok(Some(impersonated)) => impersonated,
+        Ok(Some(impersonated)) => {
+            audit.impersonated = Some(impersonated.clone());
+            impersonated
+        }
         Ok(None) => user,
         Err(e) => return e.into_response(),
     };
     crate::impersonation::strip_headers(req.headers_mut());
     let info = RequestInfo::parse(req.method(), &path, req.uri().query());
+    audit.info = Some(info.clone());
     let _slot = match state.inflight.admit(&user, &info) {
         Ok(slot) => slot,
         Err(e) => return e.into_response(),
     };
     let attrs = Attributes::from_request(&user, &info);
     let decision = state.authz.authorize(&attrs);
+    audit.decision = Some((
+        if decision.allowed { "allow" } else { "forbid" },
+        decision.reason.clone(),
+    ));
     if !decision.allowed && !is_health_path(&path) {
         return forbidden(&attrs, &info, &decision.reason).into_response();
     }

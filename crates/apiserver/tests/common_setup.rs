@@ -49,6 +49,20 @@ pub async fn harness_full(
     bootstrap_tokens: Option<&str>,
     inflight: signet_apiserver::inflight::InflightLimits,
 ) -> Harness {
+    build(extra_tokens, bootstrap_tokens, inflight, None).await
+}
+
+/// A harness that writes audit events to `log`.
+pub async fn harness_audited(log: signet_apiserver::audit::AuditLog) -> Harness {
+    build("", None, Default::default(), Some(log)).await
+}
+
+async fn build(
+    extra_tokens: &str,
+    bootstrap_tokens: Option<&str>,
+    inflight: signet_apiserver::inflight::InflightLimits,
+    audit: Option<signet_apiserver::audit::AuditLog>,
+) -> Harness {
     let dir = tempfile::tempdir().expect("tempdir");
     let tokens = dir.path().join("tokens.csv");
     std::fs::write(
@@ -82,6 +96,7 @@ pub async fn harness_full(
         governance: GovernancePolicy::default(),
         shutdown: rx,
         inflight,
+        audit,
     })
     .await
     .expect("assemble");

@@ -871,3 +871,62 @@ async fn metrics_count_requests_and_csr_events() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
+
+#[tokio::test]
+async fn every_request_is_audited_with_its_decision() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("audit.log");
+    let log = signet_apiserver::audit::AuditLog::open(path.clone(), 0, 0).expect("audit log");
+    let h = harness_audited(log).await;
+    h.admin("POST", CSRS, Some(csr_object("a1", SIGNER))).await;
+    h.call("GET", &format!("{CSRS}/a1"), Some(ALICE), None, vec![])
+        .await;
+    h.call("GET", CSRS, None, None, vec![]).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let lines: Vec<Value> = loop {
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        let lines: Vec<Value> = text
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect();
+        if lines.len() >= 3 {
+            break lines;
+        }
+        assert!(std::time::Instant::now() < deadline, "audit log: {text}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&path).expect("meta").permissions().mode() & 0o777,
+        0o600
+    );
+    let create = &lines[0];
+    assert_eq!(create["kind"], "Event");
+    assert_eq!(create["apiVersion"], "audit.k8s.io/v1");
+    assert_eq!(create["verb"], "create");
+    assert_eq!(create["user"]["username"], "admin");
+    assert_eq!(
+        create["objectRef"]["resource"],
+        "certificatesigningrequests"
+    );
+    assert_eq!(create["objectRef"]["apiGroup"], "certificates.k8s.io");
+    assert_eq!(create["responseStatus"]["code"], 201);
+    assert_eq!(
+        create["annotations"]["authorization.k8s.io/decision"],
+        "allow"
+    );
+    let denied = &lines[1];
+    assert_eq!(
+        (denied["verb"].as_str(), denied["user"]["username"].as_str()),
+        (Some("get"), Some("alice"))
+    );
+    assert_eq!(denied["objectRef"]["name"], "a1");
+    assert_eq!(denied["responseStatus"]["code"], 403);
+    assert_eq!(
+        denied["annotations"]["authorization.k8s.io/decision"],
+        "forbid"
+    );
+    let anonymous = &lines[2];
+    assert_eq!(anonymous["responseStatus"]["code"], 401);
+    assert_eq!(anonymous["user"], json!({}));
+}

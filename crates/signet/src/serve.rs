@@ -69,6 +69,15 @@ pub struct ServeArgs {
     /// Most mutating requests served at once; beyond, 429 with Retry-After.
     #[arg(long, value_name = "N", default_value_t = signet_apiserver::inflight::DEFAULT_MUTATING)]
     pub max_mutating_requests_inflight: usize,
+    /// Write an audit.k8s.io/v1 Event per request to this file (JSON lines, mode 0600).
+    #[arg(long, value_name = "FILE")]
+    pub audit_log_path: Option<PathBuf>,
+    /// Rotate the audit log when it reaches this many megabytes.
+    #[arg(long, value_name = "MB", default_value_t = 100)]
+    pub audit_log_maxsize: u64,
+    /// How many rotated audit logs to keep.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub audit_log_maxbackup: usize,
     /// Time between two passes of the CSR cleaner.
     #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = parse_duration)]
     pub gc_interval: Duration,
@@ -132,6 +141,17 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let signer_clock = clock.clone();
     let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
     let shutdown_rx2 = shutdown_rx.clone();
+    let audit = match &args.audit_log_path {
+        Some(path) => Some(
+            signet_apiserver::audit::AuditLog::open(
+                path.clone(),
+                args.audit_log_maxsize * 1024 * 1024,
+                args.audit_log_maxbackup,
+            )
+            .with_context(|| format!("failed to open the audit log {}", path.display()))?,
+        ),
+        None => None,
+    };
     let state = assemble(ServerParts {
         store: store.clone(),
         clock,
@@ -145,6 +165,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             args.max_requests_inflight,
             args.max_mutating_requests_inflight,
         ),
+        audit,
     })
     .await
     .map_err(|e| anyhow::anyhow!("failed to start the API server: {}", e.message))?;

@@ -40,6 +40,7 @@ async fn setup() -> Setup {
         governance: GovernancePolicy::default(),
         shutdown,
         inflight: Default::default(),
+        audit: None,
     })
     .await
     .expect("assemble");
