@@ -35,13 +35,18 @@ fn flag(q: &Query, k: &str) -> bool {
     q.get(k).is_some_and(|v| v == "true" || v == "1")
 }
 
-fn dry_run(q: &Query) -> Result<bool, ApiError> {
+fn dry_run(q: &Query, options_kind: &'static str) -> Result<bool, ApiError> {
     match q.get("dryRun").map(String::as_str) {
         None | Some("") => Ok(false),
         Some("All") => Ok(true),
-        Some(other) => Err(ApiError::bad_request(format!(
-            "dryRun: Unsupported value: \"{other}\": supported values: \"All\""
-        ))),
+        Some(other) => Err(crate::registry::options_invalid(
+            options_kind,
+            signet_api::field::FieldError::not_supported(
+                "dryRun",
+                signet_api::field::BadValue::StrList(vec![other.to_string()]),
+                &["All"],
+            ),
+        )),
     }
 }
 
@@ -163,9 +168,10 @@ async fn dispatch(state: AppState, req: Request) -> Result<Response, ApiError> {
             Method::POST => {
                 let obj = crate::registry::parse_body(&ri, content_type.as_deref(), &body)?;
                 let params = CreateParams {
-                    dry_run: dry_run(&q)?,
+                    dry_run: dry_run(&q, "CreateOptions")?,
                     field_validation: FieldValidation::parse(
                         q.get("fieldValidation").map(String::as_str),
+                        "CreateOptions",
                     )?,
                 };
                 let out = registry.create(&ctx, &ns, obj, &params).await?;
@@ -177,7 +183,7 @@ async fn dispatch(state: AppState, req: Request) -> Result<Response, ApiError> {
             }
             Method::DELETE => {
                 let list = list_params(&registry, &q)?;
-                let params = DeleteParams::from_body(&body, dry_run(&q)?)?;
+                let params = DeleteParams::from_body(&body, dry_run(&q, "DeleteOptions")?)?;
                 let deleted = registry
                     .delete_collection(&ctx, &ns, &list, &params)
                     .await?;
@@ -229,7 +235,7 @@ async fn dispatch(state: AppState, req: Request) -> Result<Response, ApiError> {
         }
         (Method::PUT, _) => {
             let obj = crate::registry::parse_body(&ri, content_type.as_deref(), &body)?;
-            let params = update_params(&q)?;
+            let params = update_params(&q, "UpdateOptions")?;
             let out = registry.update(&ctx, &ns, &name, ep, obj, &params).await?;
             Ok(json_response(StatusCode::OK, &out.object, &out.warnings))
         }
@@ -237,7 +243,7 @@ async fn dispatch(state: AppState, req: Request) -> Result<Response, ApiError> {
             let ct = content_type.unwrap_or_default();
             let pt = PatchType::from_content_type(&ct)
                 .ok_or_else(crate::patch::unsupported_patch_type)?;
-            let params = update_params(&q)?;
+            let params = update_params(&q, "PatchOptions")?;
             let out = registry
                 .patch(&ctx, &ns, &name, ep, pt, &body, &params)
                 .await?;
@@ -249,7 +255,7 @@ async fn dispatch(state: AppState, req: Request) -> Result<Response, ApiError> {
             Ok(json_response(code, &out.object, &out.warnings))
         }
         (Method::DELETE, Endpoint::Main) => {
-            let params = DeleteParams::from_body(&body, dry_run(&q)?)?;
+            let params = DeleteParams::from_body(&body, dry_run(&q, "DeleteOptions")?)?;
             match registry.delete(&ctx, &ns, &name, &params).await? {
                 Deleted::Gone(obj) => {
                     let mut details = json!({"name": name, "group": ri.group, "kind": ri.resource});
@@ -278,10 +284,13 @@ fn method_not_allowed(method: &Method, path: &str) -> ApiError {
     ApiError::method_not_allowed(format!("{method} is not supported on {path}"))
 }
 
-fn update_params(q: &Query) -> Result<UpdateParams, ApiError> {
+fn update_params(q: &Query, options_kind: &'static str) -> Result<UpdateParams, ApiError> {
     Ok(UpdateParams {
-        dry_run: dry_run(q)?,
-        field_validation: FieldValidation::parse(q.get("fieldValidation").map(String::as_str))?,
+        dry_run: dry_run(q, options_kind)?,
+        field_validation: FieldValidation::parse(
+            q.get("fieldValidation").map(String::as_str),
+            options_kind,
+        )?,
         field_manager: q.get("fieldManager").cloned(),
         force: flag(q, "force"),
     })

@@ -271,22 +271,6 @@ async fn run(h: &Harness, c: &Case) -> Result<(), String> {
 /// They run in `known_gaps` (ignored) so the corpus stays green while they are open.
 const KNOWN_GAPS: &[(&str, &str)] = &[
     (
-        "dry-run-bogus",
-        "an unsupported dryRun value on create is 400 BadRequest; upstream validates CreateOptions: 422 Invalid",
-    ),
-    (
-        "field-validation-bogus",
-        "an unsupported fieldValidation value is 400 BadRequest; upstream validates CreateOptions: 422 Invalid",
-    ),
-    (
-        "delete-dry-run-bogus",
-        "an unsupported dryRun value on delete is 400 BadRequest; upstream validates DeleteOptions: 422 Invalid",
-    ),
-    (
-        "apply-without-field-manager",
-        "server-side apply without fieldManager is 400 BadRequest; upstream validates PatchOptions: 422 Invalid",
-    ),
-    (
         "type-conditions-object",
         "status.conditions of the wrong JSON type is accepted (201, stored) instead of 400: status is wiped before the typed decode",
     ),
@@ -297,10 +281,6 @@ const KNOWN_GAPS: &[(&str, &str)] = &[
     (
         "strict-duplicate-field",
         "fieldValidation=Strict does not report a duplicated JSON field (201, stored) instead of 400 strict decoding error",
-    ),
-    (
-        "main-merge-changes-uid",
-        "a patch changing metadata.uid is silently ignored (200) instead of 422 metadata.uid: field is immutable",
     ),
     (
         "path-percent",

@@ -16,15 +16,21 @@ pub enum FieldValidation {
 }
 
 impl FieldValidation {
-    pub fn parse(v: Option<&str>) -> Result<Self, ApiError> {
+    /// Read the parameter; an unknown value is a 422 on the request's options (`options_kind`).
+    pub fn parse(v: Option<&str>, options_kind: &'static str) -> Result<Self, ApiError> {
         match v {
             None | Some("") => Ok(FieldValidation::Warn),
             Some("Ignore") => Ok(FieldValidation::Ignore),
             Some("Warn") => Ok(FieldValidation::Warn),
             Some("Strict") => Ok(FieldValidation::Strict),
-            Some(other) => Err(ApiError::bad_request(format!(
-                "fieldValidation parameter unsupported: {other}. Supported values are Ignore, Warn, Strict"
-            ))),
+            Some(other) => Err(super::options_invalid(
+                options_kind,
+                signet_api::field::FieldError::not_supported(
+                    "fieldValidation",
+                    signet_api::field::BadValue::Str(other.to_string()),
+                    &["", "Ignore", "Strict", "Warn"],
+                ),
+            )),
         }
     }
 }

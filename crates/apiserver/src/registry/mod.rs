@@ -202,6 +202,23 @@ pub fn round_trip_as<T: serde::de::DeserializeOwned + serde::Serialize>(
     serde_json::to_value(&typed).map_err(|e| e.to_string())
 }
 
+/// A 422 for invalid request options (`CreateOptions`, `UpdateOptions`, `PatchOptions`,
+/// `DeleteOptions`), as upstream validates them: `<Kind>.meta.k8s.io "" is invalid: ...`.
+pub fn options_invalid(options_kind: &'static str, err: FieldError) -> ApiError {
+    let cause = crate::error::Cause {
+        reason: err.reason().to_string(),
+        message: err.body(),
+        field: err.field.clone(),
+    };
+    ApiError::invalid(
+        "meta.k8s.io",
+        options_kind,
+        "",
+        &err.to_string(),
+        vec![cause],
+    )
+}
+
 /// Render validation errors as the 422 `Invalid` Status upstream sends.
 pub fn invalid_error(info: &ResourceInfo, name: &str, errs: &[FieldError]) -> ApiError {
     let causes = errs

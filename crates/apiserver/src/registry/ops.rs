@@ -9,6 +9,7 @@ use super::decode::{FieldValidation, check_type, decode_typed, enforce_field_val
 use super::{Endpoint, Registry, RequestContext, invalid_error, meta_str, remove_meta, set_meta};
 use crate::error::ApiError;
 use crate::patch::{PatchType, apply_patch};
+use signet_api::field::FieldError;
 
 /// Options of a create.
 #[derive(Clone, Debug, Default)]
@@ -187,8 +188,9 @@ impl Registry {
         if patch_type == PatchType::Apply
             && params.field_manager.as_deref().is_none_or(str::is_empty)
         {
-            return Err(ApiError::bad_request(
-                "PATCH with apply requires a field manager",
+            return Err(super::options_invalid(
+                "PatchOptions",
+                FieldError::required("fieldManager", "is required for apply patch"),
             ));
         }
         let info = self.info().clone();
@@ -362,8 +364,14 @@ fn fill_system_fields(obj: &mut Value, now: jiff::Timestamp) {
 
 /// Fields no update may change: they are carried over from the stored object.
 fn keep_system_fields(new: &mut Value, current: &Value) {
+    // A request may leave the uid out (then it is the stored one); a different uid is left for
+    // validation to reject as immutable, as upstream's `BeforeUpdate` does.
+    if super::meta_str(new, "uid").is_none_or(str::is_empty)
+        && let Some(uid) = current.get("metadata").and_then(|m| m.get("uid"))
+    {
+        set_meta(new, "uid", uid.clone());
+    }
     for f in [
-        "uid",
         "creationTimestamp",
         "deletionTimestamp",
         "deletionGracePeriodSeconds",
