@@ -29,11 +29,6 @@ pub struct CsrStrategy {
     pub policy: GovernancePolicy,
 }
 
-fn typed(obj: &Value) -> Result<CertificateSigningRequest, FieldError> {
-    serde_json::from_value(obj.clone())
-        .map_err(|e| FieldError::internal("", format!("decoding object: {e}")))
-}
-
 fn conditions(obj: &Value) -> Vec<Value> {
     obj.get("status")
         .and_then(|s| s.get("conditions"))
@@ -138,10 +133,7 @@ impl Strategy for CsrStrategy {
     }
 
     fn validate_create(&self, obj: &Value) -> Vec<FieldError> {
-        match typed(obj) {
-            Ok(csr) => validate_csr_create(&csr),
-            Err(e) => vec![e],
-        }
+        super::validate_typed::<CertificateSigningRequest>(obj, |csr| validate_csr_create(&csr))
     }
 
     fn prepare_for_update(
@@ -187,10 +179,9 @@ impl Strategy for CsrStrategy {
             Endpoint::Subresource("approval") => UpdateKind::Approval,
             _ => UpdateKind::Main,
         };
-        match (typed(new), typed(old)) {
-            (Ok(n), Ok(o)) => validate_csr_update(&n, &o, kind),
-            (Err(e), _) | (_, Err(e)) => vec![e],
-        }
+        super::validate_typed_update::<CertificateSigningRequest>(new, old, |n, o| {
+            validate_csr_update(&n, &o, kind)
+        })
     }
 
     fn admit_create(&self, _ctx: &RequestContext, obj: &Value) -> Result<(), ApiError> {
@@ -269,7 +260,7 @@ impl Strategy for CsrStrategy {
             .and_then(Value::as_i64)
             .map(signet_api::duration::human_duration)
             .unwrap_or_else(|| "<none>".to_string());
-        let condition = typed(obj)
+        let condition = super::typed::<CertificateSigningRequest>(obj)
             .map(|c| signet_api::conditions::csr_condition_summary(&c))
             .unwrap_or_else(|_| "Pending".to_string());
         vec![

@@ -7,7 +7,7 @@ use signet_api::field::{BadValue, FieldError};
 use signet_api::meta::{validate_object_meta, validate_object_meta_update};
 
 use super::table::{age, columns};
-use super::{Endpoint, RequestContext, ResourceInfo, Strategy};
+use super::{Endpoint, ResourceInfo, Strategy};
 
 pub const INFO: ResourceInfo = ResourceInfo {
     group: "coordination.k8s.io",
@@ -22,11 +22,6 @@ pub const INFO: ResourceInfo = ResourceInfo {
 /// The Lease strategy.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct LeaseStrategy;
-
-fn typed(obj: &Value) -> Result<Lease, FieldError> {
-    serde_json::from_value(obj.clone())
-        .map_err(|e| FieldError::internal("", format!("decoding object: {e}")))
-}
 
 /// Upstream `ValidateLeaseSpec`.
 fn validate_spec(lease: &Lease) -> Vec<FieldError> {
@@ -100,33 +95,16 @@ impl Strategy for LeaseStrategy {
         super::round_trip_as::<Lease>(obj)
     }
 
-    fn prepare_for_create(&self, _ctx: &RequestContext, _obj: &mut Value) {}
-
     fn validate_create(&self, obj: &Value) -> Vec<FieldError> {
-        match typed(obj) {
-            Ok(l) => validate(&l),
-            Err(e) => vec![e],
-        }
-    }
-
-    fn prepare_for_update(
-        &self,
-        _ctx: &RequestContext,
-        _ep: Endpoint<'_>,
-        _new: &mut Value,
-        _old: &Value,
-    ) {
+        super::validate_typed::<Lease>(obj, |l| validate(&l))
     }
 
     fn validate_update(&self, _ep: Endpoint<'_>, new: &Value, old: &Value) -> Vec<FieldError> {
-        match (typed(new), typed(old)) {
-            (Ok(n), Ok(o)) => {
-                let mut errs = validate_object_meta_update(&n.metadata, &o.metadata, "metadata");
-                errs.extend(validate_spec(&n));
-                errs
-            }
-            (Err(e), _) | (_, Err(e)) => vec![e],
-        }
+        super::validate_typed_update::<Lease>(new, old, |n, o| {
+            let mut errs = validate_object_meta_update(&n.metadata, &o.metadata, "metadata");
+            errs.extend(validate_spec(&n));
+            errs
+        })
     }
 
     fn field_value(&self, obj: &Value, field: &str) -> Result<Option<String>, String> {
@@ -174,8 +152,10 @@ mod tests {
     #[test]
     fn spec_rules() {
         let lease = |spec: Value| {
-            typed(&json!({"metadata": {"name": "l", "namespace": "kube-system"}, "spec": spec}))
-                .unwrap_or_default()
+            super::super::typed::<Lease>(
+                &json!({"metadata": {"name": "l", "namespace": "kube-system"}, "spec": spec}),
+            )
+            .unwrap_or_default()
         };
         let texts = |l: &Lease| {
             validate(l)

@@ -103,19 +103,22 @@ pub trait Strategy: Send + Sync + 'static {
     fn round_trip(&self, obj: &Value) -> Result<Value, String>;
 
     /// Stamp server-owned fields on create (apiserver `PrepareForCreate`).
-    fn prepare_for_create(&self, ctx: &RequestContext, obj: &mut Value);
+    /// The default stamps nothing.
+    fn prepare_for_create(&self, _ctx: &RequestContext, _obj: &mut Value) {}
 
     /// Validation on create; errors become a 422 `Invalid` Status.
     fn validate_create(&self, obj: &Value) -> Vec<FieldError>;
 
     /// Keep what this endpoint may not change (apiserver `PrepareForUpdate`).
+    /// The default keeps nothing beyond the system fields the registry always keeps.
     fn prepare_for_update(
         &self,
-        ctx: &RequestContext,
-        ep: Endpoint<'_>,
-        new: &mut Value,
-        old: &Value,
-    );
+        _ctx: &RequestContext,
+        _ep: Endpoint<'_>,
+        _new: &mut Value,
+        _old: &Value,
+    ) {
+    }
 
     /// Validation on update through `ep`.
     fn validate_update(&self, ep: Endpoint<'_>, new: &Value, old: &Value) -> Vec<FieldError>;
@@ -217,6 +220,36 @@ pub fn options_invalid(options_kind: &'static str, err: FieldError) -> ApiError 
         &err.to_string(),
         vec![cause],
     )
+}
+
+/// Decode an object into its typed form for validation (a failure is an internal field error:
+/// the object already passed [`Strategy::round_trip`]).
+pub fn typed<T: serde::de::DeserializeOwned>(obj: &Value) -> Result<T, FieldError> {
+    serde_json::from_value(obj.clone())
+        .map_err(|e| FieldError::internal("", format!("decoding object: {e}")))
+}
+
+/// Run create validation `f` on the typed form of `obj`.
+pub fn validate_typed<T: serde::de::DeserializeOwned>(
+    obj: &Value,
+    f: impl FnOnce(T) -> Vec<FieldError>,
+) -> Vec<FieldError> {
+    match typed::<T>(obj) {
+        Ok(t) => f(t),
+        Err(e) => vec![e],
+    }
+}
+
+/// Run update validation `f` on the typed forms of `new` and `old`.
+pub fn validate_typed_update<T: serde::de::DeserializeOwned>(
+    new: &Value,
+    old: &Value,
+    f: impl FnOnce(T, T) -> Vec<FieldError>,
+) -> Vec<FieldError> {
+    match (typed::<T>(new), typed::<T>(old)) {
+        (Ok(n), Ok(o)) => f(n, o),
+        (Err(e), _) | (_, Err(e)) => vec![e],
+    }
 }
 
 /// Render validation errors as the 422 `Invalid` Status upstream sends.

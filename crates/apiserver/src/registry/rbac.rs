@@ -9,7 +9,6 @@ use k8s_openapi::api::rbac::v1::{
     ClusterRole, ClusterRoleBinding, PolicyRule, Role, RoleBinding, RoleRef,
 };
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use signet_api::field::FieldError;
 use signet_api::rbac::{self as rbac, RequestAttributes};
@@ -84,34 +83,8 @@ impl RbacStrategy {
     }
 }
 
-fn typed<T: DeserializeOwned>(obj: &Value) -> Result<T, FieldError> {
-    serde_json::from_value(obj.clone())
-        .map_err(|e| FieldError::internal("", format!("decoding object: {e}")))
-}
-
 fn to_value<T: Serialize>(obj: &T) -> Option<Value> {
     serde_json::to_value(obj).ok()
-}
-
-fn errors_of<T: DeserializeOwned>(
-    obj: &Value,
-    f: impl FnOnce(T) -> Vec<FieldError>,
-) -> Vec<FieldError> {
-    match typed::<T>(obj) {
-        Ok(t) => f(t),
-        Err(e) => vec![e],
-    }
-}
-
-fn errors_of2<T: DeserializeOwned>(
-    new: &Value,
-    old: &Value,
-    f: impl FnOnce(T, T) -> Vec<FieldError>,
-) -> Vec<FieldError> {
-    match (typed::<T>(new), typed::<T>(old)) {
-        (Ok(n), Ok(o)) => f(n, o),
-        (Err(e), _) | (_, Err(e)) => vec![e],
-    }
 }
 
 fn rules_of(obj: &Value) -> Vec<PolicyRule> {
@@ -316,16 +289,16 @@ impl Strategy for RbacStrategy {
 
     fn validate_create(&self, obj: &Value) -> Vec<FieldError> {
         match self.kind {
-            RbacKind::Role => errors_of::<Role>(obj, |r| rbac::validate_role(&r)),
+            RbacKind::Role => super::validate_typed::<Role>(obj, |r| rbac::validate_role(&r)),
             RbacKind::ClusterRole => {
-                errors_of::<ClusterRole>(obj, |r| rbac::validate_cluster_role(&r))
+                super::validate_typed::<ClusterRole>(obj, |r| rbac::validate_cluster_role(&r))
             }
             RbacKind::RoleBinding => {
-                errors_of::<RoleBinding>(obj, |r| rbac::validate_role_binding(&r))
+                super::validate_typed::<RoleBinding>(obj, |r| rbac::validate_role_binding(&r))
             }
-            RbacKind::ClusterRoleBinding => {
-                errors_of::<ClusterRoleBinding>(obj, |r| rbac::validate_cluster_role_binding(&r))
-            }
+            RbacKind::ClusterRoleBinding => super::validate_typed::<ClusterRoleBinding>(obj, |r| {
+                rbac::validate_cluster_role_binding(&r)
+            }),
         }
     }
 
@@ -341,18 +314,24 @@ impl Strategy for RbacStrategy {
 
     fn validate_update(&self, _ep: Endpoint<'_>, new: &Value, old: &Value) -> Vec<FieldError> {
         match self.kind {
-            RbacKind::Role => {
-                errors_of2::<Role>(new, old, |n, o| rbac::validate_role_update(&n, &o))
+            RbacKind::Role => super::validate_typed_update::<Role>(new, old, |n, o| {
+                rbac::validate_role_update(&n, &o)
+            }),
+            RbacKind::ClusterRole => {
+                super::validate_typed_update::<ClusterRole>(new, old, |n, o| {
+                    rbac::validate_cluster_role_update(&n, &o)
+                })
             }
-            RbacKind::ClusterRole => errors_of2::<ClusterRole>(new, old, |n, o| {
-                rbac::validate_cluster_role_update(&n, &o)
-            }),
-            RbacKind::RoleBinding => errors_of2::<RoleBinding>(new, old, |n, o| {
-                rbac::validate_role_binding_update(&n, &o)
-            }),
-            RbacKind::ClusterRoleBinding => errors_of2::<ClusterRoleBinding>(new, old, |n, o| {
-                rbac::validate_cluster_role_binding_update(&n, &o)
-            }),
+            RbacKind::RoleBinding => {
+                super::validate_typed_update::<RoleBinding>(new, old, |n, o| {
+                    rbac::validate_role_binding_update(&n, &o)
+                })
+            }
+            RbacKind::ClusterRoleBinding => {
+                super::validate_typed_update::<ClusterRoleBinding>(new, old, |n, o| {
+                    rbac::validate_cluster_role_binding_update(&n, &o)
+                })
+            }
         }
     }
 

@@ -28,11 +28,6 @@ pub const INFO: ResourceInfo = ResourceInfo {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct TrustBundleStrategy;
 
-fn typed(obj: &Value) -> Result<ClusterTrustBundle, FieldError> {
-    serde_json::from_value(obj.clone())
-        .map_err(|e| FieldError::internal("", format!("decoding object: {e}")))
-}
-
 fn signer(obj: &Value) -> &str {
     obj.get("spec")
         .and_then(|s| s.get("signerName"))
@@ -69,29 +64,14 @@ impl Strategy for TrustBundleStrategy {
         super::round_trip_as::<ClusterTrustBundle>(obj)
     }
 
-    fn prepare_for_create(&self, _ctx: &RequestContext, _obj: &mut Value) {}
-
     fn validate_create(&self, obj: &Value) -> Vec<FieldError> {
-        match typed(obj) {
-            Ok(b) => validate_cluster_trust_bundle(&b),
-            Err(e) => vec![e],
-        }
-    }
-
-    fn prepare_for_update(
-        &self,
-        _ctx: &RequestContext,
-        _ep: Endpoint<'_>,
-        _new: &mut Value,
-        _old: &Value,
-    ) {
+        super::validate_typed::<ClusterTrustBundle>(obj, |b| validate_cluster_trust_bundle(&b))
     }
 
     fn validate_update(&self, _ep: Endpoint<'_>, new: &Value, old: &Value) -> Vec<FieldError> {
-        match (typed(new), typed(old)) {
-            (Ok(n), Ok(o)) => validate_cluster_trust_bundle_update(&n, &o),
-            (Err(e), _) | (_, Err(e)) => vec![e],
-        }
+        super::validate_typed_update::<ClusterTrustBundle>(new, old, |n, o| {
+            validate_cluster_trust_bundle_update(&n, &o)
+        })
     }
 
     fn admit_create(&self, ctx: &RequestContext, obj: &Value) -> Result<(), ApiError> {
